@@ -1,0 +1,185 @@
+"""What both protocol adapters share: authentication, the cross-site rule, errors, JSON."""
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from chat import exceptions as domain
+from chat.models import AuthToken, User
+from chat.services.tokens import token_check
+
+DOMAIN_STATUS = {
+    domain.Invalid: status.HTTP_400_BAD_REQUEST,
+    domain.NotAuthenticated: status.HTTP_401_UNAUTHORIZED,
+    domain.Forbidden: status.HTTP_403_FORBIDDEN,
+    domain.NotFound: status.HTTP_404_NOT_FOUND,
+    domain.Conflict: status.HTTP_409_CONFLICT,
+    domain.TooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    domain.Throttled: status.HTTP_429_TOO_MANY_REQUESTS,
+}
+
+
+class ORJSONRenderer(JSONRenderer):
+    """Renders JSON with orjson: UUIDs and timezone-aware datetimes (with their offset) natively."""
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
+        if data is None:
+            return b""
+        return orjson.dumps(data, default=str)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's address: the proxy's X-Forwarded-For only when the operator says to trust it."""
+    if settings.CHAT_TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _origin_of(url: str) -> str | None:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def enforce_cross_site_rule(request: HttpRequest) -> None:
+    """A cookie-authenticated write must be JSON (else 415) from this server or a trusted origin (else 403)."""
+    if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+        return
+    content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    has_body = int(request.META.get("CONTENT_LENGTH") or 0) > 0
+    if (content_type or has_body) and content_type != "application/json":
+        raise exceptions.UnsupportedMediaType(content_type or "none")
+    origin = request.META.get("HTTP_ORIGIN") or None
+    if origin is None and request.META.get("HTTP_REFERER"):
+        origin = _origin_of(request.META["HTTP_REFERER"]) or "null"
+    if origin is None:
+        return  # neither header: not a browser page, nothing ambient to abuse
+    own = f"{request.scheme}://{request.get_host()}".lower()
+    trusted = {own, *(item.lower().rstrip("/") for item in settings.CSRF_TRUSTED_ORIGINS)}
+    if origin.lower().rstrip("/") not in trusted:
+        raise exceptions.PermissionDenied(
+            detail=exceptions.ErrorDetail("Cross-site request refused.", code="cross_site_refused")
+        )
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <token>`: an API token issued by /api/auth/token or by an operator."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[User, AuthToken] | None:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header:
+            return None
+        keyword, _, raw = header.partition(" ")
+        if keyword.lower() != self.keyword.lower():
+            return None
+        token = token_check(raw=raw.strip())
+        if token is None:
+            raise exceptions.AuthenticationFailed(
+                detail=exceptions.ErrorDetail("Invalid or expired token.", code="invalid_token")
+            )
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class SessionCookieAuthentication(SessionAuthentication):
+    """The Django session cookie, with the cross-site rule in place of the CSRF token check."""
+
+    def enforce_csrf(self, request: Request) -> None:
+        enforce_cross_site_rule(request._request)
+
+    def authenticate_header(self, request: Request) -> str:
+        # Answering 401 (not 403) when nobody is logged in needs a WWW-Authenticate challenge.
+        return 'Session realm="chatsite"'
+
+
+def error_body(detail: Any, code: str) -> dict:
+    """The one error shape of both protocols."""
+    return {"detail": str(detail), "code": code}
+
+
+def _flatten(detail: Any) -> tuple[str, str]:
+    """The first message and code of a DRF error detail, however nested."""
+    if isinstance(detail, dict):
+        for field, value in detail.items():
+            message, code = _flatten(value)
+            prefix = "" if field == "non_field_errors" else f"{field}: "
+            return prefix + message, code
+    if isinstance(detail, list) and detail:
+        return _flatten(detail[0])
+    return str(detail), getattr(detail, "code", "invalid") or "invalid"
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """Turns domain and framework errors into `{"detail", "code"}` with the right status."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, domain.ChatError):
+        status_code = next(code for cls, code in DOMAIN_STATUS.items() if isinstance(exc, cls))
+        if isinstance(exc, domain.Throttled):
+            headers["Retry-After"] = str(exc.retry_after)
+        body = error_body(exc.detail, exc.code)
+    elif isinstance(exc, RequestDataTooBig):
+        status_code, body = 413, error_body("The request body is too large.", "too_large")
+    elif isinstance(exc, Http404):
+        status_code, body = 404, error_body("Not found.", "not_found")
+    elif isinstance(exc, PermissionDenied):
+        status_code, body = 403, error_body("You do not have permission to do this.", "forbidden")
+    elif isinstance(exc, exceptions.APIException):
+        status_code = exc.status_code
+        if isinstance(exc, exceptions.ValidationError):
+            message, code = _flatten(exc.detail)
+        else:
+            message, code = str(exc.detail), getattr(exc.detail, "code", None) or exc.default_code
+        body = error_body(message, code)
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+            request = context.get("request")
+            view = context.get("view")
+            if view is not None and request is not None:
+                challenge = view.get_authenticate_header(request)
+                if challenge:
+                    headers["WWW-Authenticate"] = challenge
+                else:
+                    status_code = 401
+    else:
+        return None
+    from rest_framework.views import set_rollback  # here: rest_framework.views imports this module
+
+    set_rollback()
+    return Response(body, status=status_code, headers=headers)
+
+
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """The 404 page: JSON like every other error of this server."""
+    return JsonResponse(error_body("Not found.", "not_found"), status=404)
+
+
+def json_server_error(request: HttpRequest) -> JsonResponse:
+    """The 500 page: JSON, and nothing of the cause."""
+    return JsonResponse(error_body("Server error.", "server_error"), status=500)
+
+
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """The 400 page for requests Django itself refuses (a bad Host header, say)."""
+    return JsonResponse(error_body("Bad request.", "bad_request"), status=400)
+
+
+def json_permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """The 403 page."""
+    return JsonResponse(error_body("Forbidden.", "forbidden"), status=403)

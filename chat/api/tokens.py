@@ -1,0 +1,44 @@
+"""`/api/auth/token`: exchange a username and password for a bearer token, or revoke one."""
+
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat.api.common import BearerTokenAuthentication, client_address
+from chat.exceptions import NotAuthenticated
+from chat.services.logins import user_authenticate
+from chat.services.tokens import token_issue, token_revoke
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    """The credentials that buy a token."""
+
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenView(APIView):
+    """POST credentials for a bearer token; DELETE with that token revokes it."""
+
+    authentication_classes = [BearerTokenAuthentication]
+    permission_classes = []
+    serializer_class = TokenRequestSerializer
+
+    def post(self, request: Request) -> Response:
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_authenticate(
+            identifier=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+            address=client_address(request),
+        )
+        raw, token = token_issue(user=user, name="api")
+        return Response({"token": raw, "expires": token.expires_at.isoformat()})
+
+    def delete(self, request: Request) -> Response:
+        if request.auth is None:
+            raise NotAuthenticated("Send the token to revoke as `Authorization: Bearer <token>`.")
+        _keyword, _, raw = request.META["HTTP_AUTHORIZATION"].partition(" ")
+        token_revoke(raw=raw.strip())
+        return Response({"detail": "Token revoked."})

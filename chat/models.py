@@ -1,0 +1,273 @@
+"""The chat domain: users, chatrooms, participants, channels, grants, messages, tokens."""
+
+import secrets
+import uuid
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+def random_color_component() -> int:
+    """A colour channel for a new user: bright enough to read on a dark or light background."""
+    return 64 + secrets.randbelow(160)
+
+
+class ChatUserManager(UserManager):
+    """Looks users up by username without regard to letter case."""
+
+    def get_by_natural_key(self, username: str) -> "User":
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    """One identity across both protocols and the admin."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    display_name = models.CharField(max_length=150, blank=True)
+    color_r = models.PositiveSmallIntegerField(default=random_color_component)
+    color_g = models.PositiveSmallIntegerField(default=random_color_component)
+    color_b = models.PositiveSmallIntegerField(default=random_color_component)
+    avatar = models.ImageField(upload_to="avatars/", blank=True)
+
+    objects = ChatUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="chat_user_username_ci_unique"),
+            models.CheckConstraint(
+                condition=Q(color_r__lte=255) & Q(color_g__lte=255) & Q(color_b__lte=255),
+                name="chat_user_color_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def name(self) -> str:
+        """The name shown to other users: the display name, else the username."""
+        return self.display_name or self.username
+
+    def save(self, *args, **kwargs) -> None:
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            # A new password ends every log-in made with the old one.
+            AuthToken.objects.filter(user=self, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+class Chatroom(models.Model):
+    """A chatroom: the Teahaz chatroom and the Origam chatroom are one and the same."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="created_chatrooms"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    reference_category = models.CharField(max_length=200, blank=True)
+    reference_record_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["reference_category", "reference_record_id"], name="chat_room_reference_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="chat_chatroom_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Participant(models.Model):
+    """A user's membership of a chatroom, with role, state, presence and read marker."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        BANNED = "banned", "Banned"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="participations")
+    chatroom = models.ForeignKey(Chatroom, on_delete=models.CASCADE, related_name="participants")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    joined_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    # The send time of the newest message of the default channel this user has read.
+    last_read_at = models.DateTimeField(null=True, blank=True)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "chatroom"], name="chat_participant_unique_user_chatroom"),
+            models.UniqueConstraint(
+                fields=["chatroom"], condition=Q(role="owner"), name="chat_participant_one_owner_per_chatroom"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["owner", "admin", "member"]), name="chat_participant_role_valid"
+            ),
+            models.CheckConstraint(condition=Q(state__in=["active", "banned"]), name="chat_participant_state_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["chatroom", "state", "joined_at"], name="chat_part_room_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.chatroom}"
+
+    @property
+    def is_admin(self) -> bool:
+        """Owner and admins manage the chatroom and have rwx on every channel."""
+        return self.role in (self.Role.OWNER, self.Role.ADMIN)
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == self.State.ACTIVE
+
+
+class Channel(models.Model):
+    """A channel of a chatroom; public channels give every participant r and w."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    chatroom = models.ForeignKey(Chatroom, on_delete=models.CASCADE, related_name="channels")
+    name = models.CharField(max_length=64)
+    public = models.BooleanField(default=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["chatroom", "name"], name="chat_channel_unique_name_per_chatroom"),
+            models.UniqueConstraint(
+                fields=["chatroom"], condition=Q(is_default=True), name="chat_channel_one_default_per_chatroom"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="chat_channel_name_not_empty"),
+        ]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChannelGrant(models.Model):
+    """An explicit r/w/x grant that replaces the channel's default for one user."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="channel_grants")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="grants")
+    r = models.BooleanField(default=True)
+    w = models.BooleanField(default=False)
+    x = models.BooleanField(default=False)
+    granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "channel"], name="chat_grant_unique_user_channel"),
+        ]
+
+    def __str__(self) -> str:
+        perms = "".join(flag if getattr(self, flag) else "-" for flag in "rwx")
+        return f"{self.user} {perms} on {self.channel}"
+
+
+class Message(models.Model):
+    """A message in a channel; its HTML and plain text are computed once, when written."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text"
+        SYSTEM = "system", "System"
+
+    class Format(models.TextChoices):
+        PLAIN = "plain", "Plain text or opaque data"
+        HTML = "html", "HTML"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    chatroom = models.ForeignKey(Chatroom, on_delete=models.CASCADE, related_name="messages")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    format = models.CharField(max_length=10, choices=Format.choices, default=Format.PLAIN)
+    # What the author sent, as sent (idempotent re-sends are compared against it).
+    body = models.TextField()
+    # Sanitised HTML (what Origam clients render) and plain text (what Teahaz clients get).
+    html = models.TextField()
+    text = models.TextField()
+    # Set by a client that sends its own (end-to-end encrypted) data; empty when none.
+    key_id = models.CharField(max_length=64, blank=True, default="")
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    mentions = models.ManyToManyField(User, blank=True, related_name="mentioned_in")
+    sent_at = models.DateTimeField(default=timezone.now, editable=False)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    hidden_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["channel", "sent_at", "id"], name="chat_msg_channel_time_idx"),
+            models.Index(fields=["chatroom", "sent_at", "id"], name="chat_msg_room_time_idx"),
+            models.Index(fields=["author", "sent_at"], name="chat_msg_author_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["text", "system"]), name="chat_message_kind_valid"),
+            models.CheckConstraint(condition=Q(format__in=["plain", "html"]), name="chat_message_format_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author or 'system'}: {self.text[:60]}"
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class AuthToken(models.Model):
+    """A bearer token, or (with a chatroom) a Teahaz log-in cookie; only its hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_tokens")
+    # Set for a Teahaz per-chatroom log-in; empty for an API bearer token.
+    chatroom = models.ForeignKey(Chatroom, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "chatroom"], name="chat_token_user_room_idx"),
+        ]
+
+    def __str__(self) -> str:
+        scope = f"log-in to {self.chatroom_id}" if self.chatroom_id else "API token"
+        return f"{scope} of {self.user}"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class ModerationLog(models.Model):
+    """The trail of who did what to whom, and when: every moderation service writes one."""
+
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=50)
+    chatroom = models.ForeignKey(Chatroom, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    target = models.CharField(max_length=200)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["-created_at"], name="chat_modlog_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.actor or 'system'} {self.action} {self.target}"

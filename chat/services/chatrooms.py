@@ -1,0 +1,104 @@
+"""Chatrooms and their channels: creation, renaming, channels and per-user grants."""
+
+import uuid
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+
+from chat.exceptions import Invalid, NotFound
+from chat.models import Channel, ChannelGrant, Chatroom, Message, Participant, User
+from chat.services.moderation import moderation_log_add
+from chat.services.participants import participant_add
+from chat.text import text_to_html
+
+DEFAULT_CHANNEL_NAME = "default"
+
+
+def _clean_name(value: object, *, field: str, max_length: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f"{field} must be a non-empty string.", code=f"invalid_{field}")
+    value = value.strip()
+    if len(value) > max_length:
+        raise Invalid(f"{field} must be at most {max_length} characters.", code=f"invalid_{field}")
+    return value
+
+
+@transaction.atomic
+def chatroom_create(
+    *,
+    creator: User,
+    name: str,
+    invite_users: Iterable[User] = (),
+    reference_category: str = "",
+    reference_record_id: uuid.UUID | None = None,
+) -> Chatroom:
+    """Creates a chatroom with its public default channel, its creator as owner and a welcome."""
+    name = _clean_name(name, field="name", max_length=100)
+    chatroom = Chatroom.objects.create(
+        name=name,
+        created_by=creator,
+        reference_category=reference_category or "",
+        reference_record_id=reference_record_id,
+    )
+    channel = Channel.objects.create(chatroom=chatroom, name=DEFAULT_CHANNEL_NAME, public=True, is_default=True)
+    Participant.objects.create(chatroom=chatroom, user=creator, role=Participant.Role.OWNER)
+    welcome = f"Welcome {creator.username}!"
+    Message.objects.create(
+        chatroom=chatroom,
+        channel=channel,
+        author=None,
+        kind=Message.Kind.SYSTEM,
+        format=Message.Format.PLAIN,
+        body=welcome,
+        text=welcome,
+        html=text_to_html(welcome),
+    )
+    for user in invite_users:
+        if user.pk != creator.pk:
+            participant_add(chatroom=chatroom, user=user, invited_by=creator)
+    return chatroom
+
+
+def chatroom_rename(*, chatroom: Chatroom, name: str) -> Chatroom:
+    """Changes the chatroom's name (the Origam topic)."""
+    chatroom.name = _clean_name(name, field="topic", max_length=100)
+    chatroom.save(update_fields=["name", "updated_at"])
+    return chatroom
+
+
+def channel_create(*, chatroom: Chatroom, name: str, public: bool = True) -> Channel:
+    """Creates a channel whose name is unique in the chatroom."""
+    name = _clean_name(name, field="channel_name", max_length=64)
+    if not isinstance(public, bool):
+        raise Invalid("public must be true or false.", code="invalid_public")
+    try:
+        with transaction.atomic():
+            return Channel.objects.create(chatroom=chatroom, name=name, public=public)
+    except IntegrityError as error:
+        raise Invalid("A channel of that name exists in this chatroom.", code="duplicate_channel") from error
+
+
+def default_channel(*, chatroom_id: uuid.UUID) -> Channel:
+    """The chatroom's default channel (the one Origam clients see)."""
+    channel = Channel.objects.filter(chatroom_id=chatroom_id, is_default=True).first()
+    if channel is None:
+        raise NotFound("This chatroom has no default channel.", code="channel_not_found")
+    return channel
+
+
+def grant_set(*, channel: Channel, user: User, r: bool, w: bool, x: bool, actor: User | None) -> ChannelGrant:
+    """Gives a user explicit r/w/x on a channel, replacing the channel's default for them."""
+    grant, _created = ChannelGrant.objects.update_or_create(
+        channel=channel, user=user, defaults={"r": r, "w": w, "x": x, "granted_by": actor}
+    )
+    flags = "".join(flag if value else "-" for flag, value in zip("rwx", (r, w, x), strict=True))
+    moderation_log_add(actor=actor, action=f"grant:{flags}", target=f"{user} on #{channel}", chatroom=channel.chatroom)
+    return grant
+
+
+def grant_clear(*, channel: Channel, user: User, actor: User | None) -> bool:
+    """Removes a user's explicit grant: the channel's default applies to them again."""
+    deleted, _ = ChannelGrant.objects.filter(channel=channel, user=user).delete()
+    if deleted:
+        moderation_log_add(actor=actor, action="grant:clear", target=f"{user} on #{channel}", chatroom=channel.chatroom)
+    return bool(deleted)

@@ -1,0 +1,109 @@
+"""Password log-ins: account look-up, account creation, and throttling of failures."""
+
+import time
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from chat.exceptions import Conflict, Invalid, NotAuthenticated, Throttled
+from chat.models import User
+
+WRONG_CREDENTIALS = "Wrong username or password."
+
+
+def _keys(kind: str, value: str) -> tuple[str, str]:
+    return f"login-fail:{kind}:{value}:count", f"login-fail:{kind}:{value}:start"
+
+
+def _limits(*, username: str, address: str) -> list[tuple[str, str, int]]:
+    return [
+        ("account", username.strip().lower(), settings.CHAT_LOGIN_FAILURES_PER_ACCOUNT),
+        ("address", address or "unknown", settings.CHAT_LOGIN_FAILURES_PER_ADDRESS),
+    ]
+
+
+def login_throttle_check(*, username: str, address: str) -> None:
+    """Raises Throttled while the account or the address has used up its failures in the window."""
+    window = settings.CHAT_LOGIN_FAILURE_WINDOW_SECONDS
+    for kind, value, limit in _limits(username=username, address=address):
+        count_key, start_key = _keys(kind, value)
+        if (cache.get(count_key) or 0) >= limit:
+            started = cache.get(start_key) or time.time()
+            raise Throttled(
+                "Too many failed log-ins. Try again later.",
+                retry_after=int(started + window - time.time()) + 1,
+            )
+
+
+def login_failure_record(*, username: str, address: str) -> None:
+    """Counts one failed log-in against the account and against the address."""
+    window = settings.CHAT_LOGIN_FAILURE_WINDOW_SECONDS
+    for kind, value, _limit in _limits(username=username, address=address):
+        count_key, start_key = _keys(kind, value)
+        cache.add(start_key, time.time(), window)
+        cache.add(count_key, 0, window)
+        try:
+            cache.incr(count_key)
+        except ValueError:  # expired between add and incr
+            cache.set(count_key, 1, window)
+
+
+def user_lookup(*, identifier: str) -> User | None:
+    """The active user named by id (a UUID) or by username (any letter case)."""
+    queryset = User.objects.filter(is_active=True)
+    try:
+        return queryset.filter(pk=uuid.UUID(str(identifier))).first()
+    except ValueError:
+        return queryset.filter(username__iexact=str(identifier)).first()
+
+
+def user_authenticate(*, identifier: str, password: str, address: str) -> User:
+    """The user whose id or username and password these are; every failure looks alike and counts."""
+    login_throttle_check(username=str(identifier), address=address)
+    user = user_lookup(identifier=identifier)
+    if user is None:
+        make_password(password)  # spend the same time as a real check: no user enumeration by timing
+    elif user.check_password(password):
+        return user
+    login_failure_record(username=str(identifier), address=address)
+    raise NotAuthenticated(WRONG_CREDENTIALS, code="wrong_credentials")
+
+
+def user_create(*, username: str, password: str) -> User:
+    """Creates an account after checking the username and the password rules."""
+    username = (username or "").strip()
+    if not username or len(username) > 150:
+        raise Invalid("A username of 1 to 150 characters is required.", code="invalid_username")
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError as error:
+        raise Invalid(error.messages[0], code="invalid_username") from error
+    if not isinstance(password, str) or not password:
+        raise Invalid("A password is required.", code="invalid_password")
+    try:
+        validate_password(password, User(username=username))
+    except ValidationError as error:
+        raise Invalid(" ".join(error.messages), code="invalid_password") from error
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, password=password)
+    except IntegrityError as error:
+        raise Conflict("That username was taken a moment ago.", code="username_taken") from error
+
+
+def user_get_or_create(*, username: str, password: str, address: str) -> tuple[User, bool]:
+    """The existing account if the password is right, else a new account with that username."""
+    if not isinstance(username, str) or not username.strip():
+        raise Invalid("A username is required.", code="invalid_username")
+    if not isinstance(password, str) or not password:
+        raise Invalid("A password is required.", code="invalid_password")
+    login_throttle_check(username=username, address=address)
+    if User.objects.filter(username__iexact=username.strip()).exists():
+        return user_authenticate(identifier=username.strip(), password=password, address=address), False
+    return user_create(username=username, password=password), True

@@ -1,0 +1,102 @@
+"""Membership: adding, removing, banning and unbanning participants, roles and ownership."""
+
+from django.db import IntegrityError, transaction
+
+from chat.exceptions import Forbidden, Invalid
+from chat.models import Chatroom, Participant, User
+from chat.services.moderation import moderation_log_add
+from chat.services.tokens import tokens_revoke_for
+
+
+def participant_add(
+    *, chatroom: Chatroom, user: User, invited_by: User | None = None, role: str = Participant.Role.MEMBER
+) -> tuple[Participant, bool]:
+    """Makes the user a participant; an active one stays as is, a banned one is refused."""
+    if not user.is_active:
+        raise Invalid("That user is not active.", code="user_inactive")
+    existing = Participant.objects.filter(chatroom=chatroom, user=user).first()
+    if existing is not None:
+        if existing.state == Participant.State.BANNED:
+            raise Forbidden("That user is banned from this chatroom.", code="banned")
+        return existing, False
+    try:
+        with transaction.atomic():
+            participant = Participant.objects.create(chatroom=chatroom, user=user, invited_by=invited_by, role=role)
+    except IntegrityError:
+        # Someone added the same user at the same moment: the stored row is the answer.
+        participant = Participant.objects.get(chatroom=chatroom, user=user)
+        if participant.state == Participant.State.BANNED:
+            raise Forbidden("That user is banned from this chatroom.", code="banned") from None
+        return participant, False
+    return participant, True
+
+
+def _ownership_pass(*, leaving: Participant) -> Participant | None:
+    """Makes the longest-standing remaining admin, else participant, the owner."""
+    remaining = (
+        Participant.objects.select_for_update()
+        .filter(chatroom_id=leaving.chatroom_id, state=Participant.State.ACTIVE)
+        .exclude(pk=leaving.pk)
+        .order_by("joined_at", "pk")
+    )
+    heir = remaining.filter(role=Participant.Role.ADMIN).first() or remaining.first()
+    Participant.objects.filter(pk=leaving.pk).update(role=Participant.Role.MEMBER)
+    leaving.role = Participant.Role.MEMBER
+    if heir is not None:
+        Participant.objects.filter(pk=heir.pk).update(role=Participant.Role.OWNER)
+        heir.role = Participant.Role.OWNER
+    return heir
+
+
+@transaction.atomic
+def participant_remove(*, participant: Participant, actor: User | None) -> None:
+    """Removes a participant (leaving, or removed by someone); the owner's role passes on first."""
+    if participant.role == Participant.Role.OWNER:
+        _ownership_pass(leaving=participant)
+    tokens_revoke_for(user=participant.user, chatroom=participant.chatroom)
+    Participant.objects.filter(pk=participant.pk).delete()
+    if actor is not None and actor.pk != participant.user_id:
+        moderation_log_add(actor=actor, action="remove", target=participant, chatroom=participant.chatroom)
+
+
+@transaction.atomic
+def participant_ban(*, participant: Participant, actor: User | None, reason: str = "") -> Participant:
+    """Bans a participant: they lose access and their log-ins to the chatroom at once."""
+    if participant.role == Participant.Role.OWNER:
+        _ownership_pass(leaving=participant)
+    participant.state = Participant.State.BANNED
+    participant.role = Participant.Role.MEMBER
+    participant.save(update_fields=["state", "role"])
+    tokens_revoke_for(user=participant.user, chatroom=participant.chatroom)
+    moderation_log_add(actor=actor, action="ban", target=participant, chatroom=participant.chatroom, reason=reason)
+    return participant
+
+
+@transaction.atomic
+def participant_unban(*, participant: Participant, actor: User | None) -> Participant:
+    """Lifts a ban: the user is an ordinary participant again."""
+    participant.state = Participant.State.ACTIVE
+    participant.save(update_fields=["state"])
+    moderation_log_add(actor=actor, action="unban", target=participant, chatroom=participant.chatroom)
+    return participant
+
+
+@transaction.atomic
+def participant_set_role(*, participant: Participant, role: str, actor: User | None) -> Participant:
+    """Changes a role; making someone owner demotes the current owner to admin."""
+    if role not in Participant.Role.values:
+        raise Invalid(f"Unknown role '{role}'.", code="invalid_role")
+    if participant.state != Participant.State.ACTIVE:
+        raise Invalid("A banned participant cannot be given a role.", code="participant_banned")
+    if role == participant.role:
+        return participant
+    if participant.role == Participant.Role.OWNER:
+        raise Invalid("Make someone else the owner instead.", code="owner_required")
+    if role == Participant.Role.OWNER:
+        Participant.objects.filter(chatroom_id=participant.chatroom_id, role=Participant.Role.OWNER).update(
+            role=Participant.Role.ADMIN
+        )
+    participant.role = role
+    participant.save(update_fields=["role"])
+    moderation_log_add(actor=actor, action=f"role:{role}", target=participant, chatroom=participant.chatroom)
+    return participant

@@ -1,0 +1,65 @@
+"""Bearer tokens and Teahaz log-in cookies: issued once, stored hashed, expiring, revocable."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from chat.models import AuthToken, Chatroom, User
+
+
+def token_hash(raw: str) -> str:
+    """The stored form of a token: its SHA-256 (tokens carry 256 random bits, so no salt is needed)."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def token_issue(
+    *, user: User, chatroom: Chatroom | None = None, ttl_seconds: int | None = None, name: str = ""
+) -> tuple[str, AuthToken]:
+    """Issues a token (a chatroom log-in when a chatroom is given); the raw value is returned once."""
+    if ttl_seconds is None:
+        ttl_seconds = settings.CHAT_LOGIN_SESSION_TTL_SECONDS if chatroom else settings.CHAT_TOKEN_TTL_SECONDS
+    raw = secrets.token_urlsafe(32)
+    token = AuthToken.objects.create(
+        user=user,
+        chatroom=chatroom,
+        key_hash=token_hash(raw),
+        name=name[:100],
+        expires_at=timezone.now() + timedelta(seconds=ttl_seconds),
+    )
+    return raw, token
+
+
+def token_check(*, raw: str, chatroom_id: object = None) -> AuthToken | None:
+    """The valid token with this value (of that chatroom, or a bearer token when none), with its user."""
+    if not raw or len(raw) > 200:
+        return None
+    token = (
+        AuthToken.objects.select_related("user")
+        .filter(key_hash=token_hash(raw), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    if chatroom_id is None and token.chatroom_id is not None:
+        return None
+    if chatroom_id is not None and str(token.chatroom_id) != str(chatroom_id):
+        return None
+    return token
+
+
+def token_revoke(*, raw: str) -> bool:
+    """Revokes the token with this value; says whether one was revoked."""
+    return bool(
+        AuthToken.objects.filter(key_hash=token_hash(raw), revoked_at__isnull=True).update(revoked_at=timezone.now())
+    )
+
+
+def tokens_revoke_for(*, user: User, chatroom: Chatroom | None = None) -> int:
+    """Revokes a user's tokens: the log-ins to one chatroom, or all of them when none is given."""
+    tokens = AuthToken.objects.filter(user=user, revoked_at__isnull=True)
+    if chatroom is not None:
+        tokens = tokens.filter(chatroom=chatroom)
+    return tokens.update(revoked_at=timezone.now())

@@ -1,0 +1,23 @@
+"""The URL map: the admin, accounts, the token endpoint, the schema, and both protocols."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from chat.api.tokens import TokenView
+
+handler400 = "chat.api.common.json_bad_request"
+handler403 = "chat.api.common.json_permission_denied"
+handler404 = "chat.api.common.json_not_found"
+handler500 = "chat.api.common.json_server_error"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/auth/token", TokenView.as_view(), name="auth-token"),
+    path("api/auth/token/", TokenView.as_view()),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api-auth/", include("rest_framework.urls")),
+]

@@ -1,0 +1,14 @@
+"""Settings for the test suite: the project's own, with a test secret and a fast password hasher."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-any-server")
+
+from chatsite.settings import *  # noqa: F403
+
+# The suite creates many accounts; a fast hasher keeps it quick (production keeps Django's default).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
