@@ -20,4 +20,10 @@ urlpatterns = [
     path("api/auth/token/", TokenView.as_view()),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api-auth/", include("rest_framework.urls")),
+    # The Origam chat protocol (its API root is fixed by the real client), its page and avatars.
+    path("chatrooms/Chat/", include("chat.api.origam.urls")),
+    path("", include("chat.api.origam.asset_urls")),
+    # The Teahaz protocol, at the server root and at /api/v0/ (where the real clients look).
+    path("api/v0/", include(("chat.api.teahaz.urls", "teahaz"), namespace="teahaz-v0")),
+    path("", include(("chat.api.teahaz.urls", "teahaz"), namespace="teahaz")),
 ]
