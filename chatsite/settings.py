@@ -178,6 +178,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The Teahaz (chat API v0) and Origam chat protocols over one chat server.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["chat.api.schema.deduplicate_endpoints"],
 }
 
 # The chat's own settings (all overridable from the environment).
