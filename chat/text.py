@@ -32,6 +32,17 @@ ENCRYPTED_PLACEHOLDER_HTML = "<p><em>Encrypted message</em></p>"
 _BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(p|li|pre|blockquote)\s*>")
 
 
+def is_storable(value: str) -> bool:
+    """Whether every database can store the string: no NUL character (PostgreSQL refuses it), no lone surrogate."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def sanitize_html(raw: str) -> str:
     """Keeps only the allow-listed tags, attributes and URL schemes; drops scripts and their content."""
     return nh3.clean(

@@ -9,13 +9,13 @@ from chat.exceptions import Invalid, NotFound
 from chat.models import Channel, ChannelGrant, Chatroom, Message, Participant, User
 from chat.services.moderation import moderation_log_add
 from chat.services.participants import participant_add
-from chat.text import text_to_html
+from chat.text import is_storable, text_to_html
 
 DEFAULT_CHANNEL_NAME = "default"
 
 
 def _clean_name(value: object, *, field: str, max_length: int) -> str:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value.strip() or not is_storable(value):
         raise Invalid(f"{field} must be a non-empty string.", code=f"invalid_{field}")
     value = value.strip()
     if len(value) > max_length:
