@@ -88,6 +88,8 @@ def default_channel(*, chatroom_id: uuid.UUID) -> Channel:
 
 def grant_set(*, channel: Channel, user: User, r: bool, w: bool, x: bool, actor: User | None) -> ChannelGrant:
     """Gives a user explicit r/w/x on a channel, replacing the channel's default for them."""
+    if not all(isinstance(flag, bool) for flag in (r, w, x)):
+        raise Invalid("r, w and x must be true or false.", code="invalid_permissions")
     grant, _created = ChannelGrant.objects.update_or_create(
         channel=channel, user=user, defaults={"r": r, "w": w, "x": x, "granted_by": actor}
     )
