@@ -22,8 +22,12 @@ class ChannelAccess:
     x: bool
 
 
-def effective_permissions(*, role: str, public: bool, grant: tuple[bool, bool, bool] | None) -> tuple[bool, bool, bool]:
-    """Owner and admins have rwx; an explicit grant replaces the default; public gives rw."""
+def effective_permissions(
+    *, role: str, public: bool, grant: tuple[bool, bool, bool] | None, active: bool = True
+) -> tuple[bool, bool, bool]:
+    """Banned: nothing; owner and admins: rwx; an explicit grant replaces the default; public gives rw."""
+    if not active:
+        return False, False, False
     if role in (Participant.Role.OWNER, Participant.Role.ADMIN):
         return True, True, True
     if grant is not None:
@@ -42,7 +46,9 @@ def channel_access_list(*, participant: Participant) -> list[ChannelAccess]:
     channels = []
     for channel_id, name, public, is_default, grant_id, r, w, x in rows:
         grant = (r, w, x) if grant_id is not None else None
-        cr, cw, cx = effective_permissions(role=participant.role, public=public, grant=grant)
+        cr, cw, cx = effective_permissions(
+            role=participant.role, public=public, grant=grant, active=participant.is_active
+        )
         channels.append(ChannelAccess(channel_id, name, public, is_default, cr, cw, cx))
     return channels
 
