@@ -14,6 +14,8 @@ def participant_add(
     """Makes the user a participant; an active one stays as is, a banned one is refused."""
     if not user.is_active:
         raise Invalid("That user is not active.", code="user_inactive")
+    if role not in Participant.Role.values:
+        raise Invalid(f"Unknown role '{role}'.", code="invalid_role")
     existing = Participant.objects.filter(chatroom=chatroom, user=user).first()
     if existing is not None:
         if existing.state == Participant.State.BANNED:
@@ -24,7 +26,10 @@ def participant_add(
             participant = Participant.objects.create(chatroom=chatroom, user=user, invited_by=invited_by, role=role)
     except IntegrityError:
         # Someone added the same user at the same moment: the stored row is the answer.
-        participant = Participant.objects.get(chatroom=chatroom, user=user)
+        participant = Participant.objects.filter(chatroom=chatroom, user=user).first()
+        if participant is None:
+            # No such row: the constraint broken was the one owner per chatroom.
+            raise Invalid("This chatroom has an owner already.", code="owner_exists") from None
         if participant.state == Participant.State.BANNED:
             raise Forbidden("That user is banned from this chatroom.", code="banned") from None
         return participant, False
