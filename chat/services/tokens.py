@@ -2,12 +2,14 @@
 
 import hashlib
 import secrets
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
 from chat.models import AuthToken, Chatroom, User
+from chat.text import is_storable
 
 
 def token_hash(raw: str) -> str:
@@ -34,8 +36,13 @@ def token_issue(
 
 def token_check(*, raw: str, chatroom_id: object = None) -> AuthToken | None:
     """The valid token with this value (of that chatroom, or a bearer token when none), with its user."""
-    if not raw or len(raw) > 200:
+    if not raw or len(raw) > 200 or not is_storable(raw):
         return None
+    if chatroom_id is not None:
+        try:
+            chatroom_id = uuid.UUID(str(chatroom_id))
+        except ValueError:
+            return None
     token = (
         AuthToken.objects.select_related("user")
         .filter(key_hash=token_hash(raw), revoked_at__isnull=True, expires_at__gt=timezone.now())
@@ -45,13 +52,15 @@ def token_check(*, raw: str, chatroom_id: object = None) -> AuthToken | None:
         return None
     if chatroom_id is None and token.chatroom_id is not None:
         return None
-    if chatroom_id is not None and str(token.chatroom_id) != str(chatroom_id):
+    if chatroom_id is not None and token.chatroom_id != chatroom_id:
         return None
     return token
 
 
 def token_revoke(*, raw: str) -> bool:
     """Revokes the token with this value; says whether one was revoked."""
+    if not raw or not is_storable(raw):
+        return False
     return bool(
         AuthToken.objects.filter(key_hash=token_hash(raw), revoked_at__isnull=True).update(revoked_at=timezone.now())
     )
