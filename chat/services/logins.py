@@ -1,5 +1,6 @@
 """Password log-ins: account look-up, account creation, and throttling of failures."""
 
+import hashlib
 import time
 import uuid
 
@@ -13,12 +14,15 @@ from django.db import IntegrityError, transaction
 
 from chat.exceptions import Conflict, Invalid, NotAuthenticated, Throttled
 from chat.models import User
+from chat.text import is_storable
 
 WRONG_CREDENTIALS = "Wrong username or password."
 
 
 def _keys(kind: str, value: str) -> tuple[str, str]:
-    return f"login-fail:{kind}:{value}:count", f"login-fail:{kind}:{value}:start"
+    # Hashed: any username or address makes a short key every cache backend accepts.
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"login-fail:{kind}:{digest}:count", f"login-fail:{kind}:{digest}:start"
 
 
 def _limits(*, username: str, address: str) -> list[tuple[str, str, int]]:
@@ -56,6 +60,8 @@ def login_failure_record(*, username: str, address: str) -> None:
 
 def user_lookup(*, identifier: str) -> User | None:
     """The active user named by id (a UUID) or by username (any letter case)."""
+    if not is_storable(str(identifier)):
+        return None
     queryset = User.objects.filter(is_active=True)
     try:
         return queryset.filter(pk=uuid.UUID(str(identifier))).first()
@@ -66,9 +72,11 @@ def user_lookup(*, identifier: str) -> User | None:
 def user_authenticate(*, identifier: str, password: str, address: str) -> User:
     """The user whose id or username and password these are; every failure looks alike and counts."""
     login_throttle_check(username=str(identifier), address=address)
-    user = user_lookup(identifier=identifier)
+    # A password no hasher can encode fails like any wrong one.
+    usable = isinstance(password, str) and is_storable(password)
+    user = user_lookup(identifier=identifier) if usable else None
     if user is None:
-        make_password(password)  # spend the same time as a real check: no user enumeration by timing
+        make_password(password if usable else "")  # spend the same time as a real check: no enumeration by timing
     elif user.check_password(password):
         return user
     login_failure_record(username=str(identifier), address=address)
@@ -86,6 +94,8 @@ def user_create(*, username: str, password: str) -> User:
         raise Invalid(error.messages[0], code="invalid_username") from error
     if not isinstance(password, str) or not password:
         raise Invalid("A password is required.", code="invalid_password")
+    if not is_storable(password):
+        raise Invalid("The password holds characters that cannot be used.", code="invalid_password")
     try:
         validate_password(password, User(username=username))
     except ValidationError as error:
@@ -99,7 +109,7 @@ def user_create(*, username: str, password: str) -> User:
 
 def user_get_or_create(*, username: str, password: str, address: str) -> tuple[User, bool]:
     """The existing account if the password is right, else a new account with that username."""
-    if not isinstance(username, str) or not username.strip():
+    if not isinstance(username, str) or not username.strip() or not is_storable(username):
         raise Invalid("A username is required.", code="invalid_username")
     if not isinstance(password, str) or not password:
         raise Invalid("A password is required.", code="invalid_password")
