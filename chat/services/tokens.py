@@ -6,9 +6,11 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from chat.models import AuthToken, Chatroom, User
+from chat.services.moderation import moderation_log_add
 from chat.text import is_storable
 
 
@@ -72,3 +74,24 @@ def tokens_revoke_for(*, user: User, chatroom: Chatroom | None = None) -> int:
     if chatroom is not None:
         tokens = tokens.filter(chatroom=chatroom)
     return tokens.update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def token_issue_by_operator(
+    *, user: User, actor: User | None, name: str = "", ttl_seconds: int | None = None
+) -> tuple[str, AuthToken]:
+    """An operator issues a bearer token for a user; the raw value is returned once and the act recorded."""
+    raw, token = token_issue(user=user, ttl_seconds=ttl_seconds, name=name)
+    moderation_log_add(actor=actor, action="issue token", target=f"token {token.pk} of {user}")
+    return raw, token
+
+
+@transaction.atomic
+def token_revoke_by_operator(*, token: AuthToken, actor: User | None) -> bool:
+    """An operator revokes one stored token; says whether it was still unrevoked, and records the act."""
+    revoked = bool(AuthToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()))
+    if revoked:
+        moderation_log_add(
+            actor=actor, action="revoke token", target=f"token {token.pk} of {token.user}", chatroom=token.chatroom
+        )
+    return revoked
