@@ -15,22 +15,28 @@ def presence_touch(*, participant: Participant, now: datetime | None = None) -> 
     interval = timedelta(seconds=settings.CHAT_PRESENCE_WRITE_INTERVAL_SECONDS)
     if participant.last_seen_at is not None and now - participant.last_seen_at < interval:
         return False
-    Participant.objects.filter(pk=participant.pk).filter(
-        Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - interval)
-    ).update(last_seen_at=now)
+    # The same bound as above, checked again in the row: another process may have written since we read it.
+    written = (
+        Participant.objects.filter(pk=participant.pk)
+        .filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lte=now - interval))
+        .update(last_seen_at=now)
+    )
     participant.last_seen_at = now
-    return True
+    return bool(written)
 
 
 def read_marker_move(*, participant: Participant, up_to: datetime) -> bool:
     """Marks the default channel read up to that send time; never moves the marker back."""
     if participant.last_read_at is not None and participant.last_read_at >= up_to:
         return False
-    Participant.objects.filter(pk=participant.pk).filter(
-        Q(last_read_at__isnull=True) | Q(last_read_at__lt=up_to)
-    ).update(last_read_at=up_to)
-    participant.last_read_at = up_to
-    return True
+    moved = (
+        Participant.objects.filter(pk=participant.pk)
+        .filter(Q(last_read_at__isnull=True) | Q(last_read_at__lt=up_to))
+        .update(last_read_at=up_to)
+    )
+    if moved:
+        participant.last_read_at = up_to
+    return bool(moved)
 
 
 def presence_status(*, last_seen_at: datetime | None, now: datetime) -> str:
