@@ -7,11 +7,21 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chat.exceptions import Conflict, Invalid, TooLarge
+from chat.exceptions import Conflict, Invalid, NotFound, TooLarge
 from chat.models import Message, Participant, User
 from chat.permissions import access_channel, readable_channels
 from chat.services.moderation import moderation_log_add
-from chat.text import ENCRYPTED_PLACEHOLDER_HTML, html_to_text, sanitize_html, text_to_html
+from chat.text import ENCRYPTED_PLACEHOLDER_HTML, html_to_text, is_storable, sanitize_html, text_to_html
+
+
+def _as_uuid(value: object, error: Exception) -> uuid.UUID:
+    """The value as a UUID (clients send strings), else the given domain error."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise error from None
 
 
 def _same_message(
@@ -59,16 +69,23 @@ def message_post(
     mention_ids: Sequence[uuid.UUID] = (),
 ) -> tuple[Message, bool]:
     """Posts a message where the participant may write; the same id again answers the stored one."""
+    channel_id = _as_uuid(channel_id, NotFound("Channel not found.", code="channel_not_found"))
     access_channel(participant=participant, channel_id=channel_id, need="w")
-    readable = {channel.id for channel in readable_channels(participant=participant)}
     if not isinstance(body, str) or not body:
         raise Invalid("The message must be a non-empty string.", code="empty_message")
+    if not is_storable(body):
+        raise Invalid("The message holds characters that cannot be stored.", code="invalid_message")
     if len(body.encode("utf-8")) > settings.CHAT_MESSAGE_MAX_BYTES:
         raise TooLarge(f"A message may hold at most {settings.CHAT_MESSAGE_MAX_BYTES} bytes.", code="message_too_large")
-    if key_id is not None and (not isinstance(key_id, str) or len(key_id) > 64):
+    if fmt not in Message.Format.values:
+        raise Invalid(f"Unknown message format '{fmt}'.", code="invalid_format")
+    if key_id is not None and (not isinstance(key_id, str) or len(key_id) > 64 or not is_storable(key_id)):
         raise Invalid("keyID must be a string of at most 64 characters.", code="invalid_key_id")
     key_id = key_id or ""
-    mentions = set(mention_ids)
+    if message_id is not None:
+        message_id = _as_uuid(message_id, Invalid("The message id must be a UUID.", code="invalid_message_id"))
+    bad_mention = Invalid("Only participants of this chatroom can be mentioned.", code="invalid_mention")
+    mentions = {_as_uuid(mention, bad_mention) for mention in mention_ids}
     if mentions:
         found = set(
             Participant.objects.filter(
@@ -76,15 +93,18 @@ def message_post(
             ).values_list("user_id", flat=True)
         )
         if found != mentions:
-            raise Invalid("Only participants of this chatroom can be mentioned.", code="invalid_mention")
+            raise bad_mention
     if reply_to_id is not None:
+        bad_reply = Invalid("replyID does not name a message you can read here.", code="invalid_reply")
+        reply_to_id = _as_uuid(reply_to_id, bad_reply)
+        readable = {channel.id for channel in readable_channels(participant=participant)}
         reply_channel = (
             Message.objects.filter(pk=reply_to_id, chatroom_id=participant.chatroom_id, hidden_at__isnull=True)
             .values_list("channel_id", flat=True)
             .first()
         )
         if reply_channel not in readable:
-            raise Invalid("replyID does not name a message you can read here.", code="invalid_reply")
+            raise bad_reply
 
     same = {
         "author_id": participant.user_id,
