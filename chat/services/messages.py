@@ -30,6 +30,7 @@ def _same_message(
     author_id: uuid.UUID,
     channel_id: uuid.UUID,
     body: str,
+    fmt: str,
     key_id: str | None,
     reply_to_id: uuid.UUID | None,
     mention_ids: set[uuid.UUID],
@@ -38,6 +39,7 @@ def _same_message(
         stored.author_id == author_id
         and stored.channel_id == channel_id
         and stored.body == body
+        and stored.format == fmt
         and stored.key_id == key_id
         and stored.reply_to_id == reply_to_id
         and set(stored.mentions.values_list("id", flat=True)) == mention_ids
@@ -110,6 +112,7 @@ def message_post(
         "author_id": participant.user_id,
         "channel_id": channel_id,
         "body": body,
+        "fmt": fmt,
         "key_id": key_id,
         "reply_to_id": reply_to_id,
         "mention_ids": mentions,
