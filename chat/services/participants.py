@@ -1,5 +1,7 @@
 """Membership: adding, removing, banning and unbanning participants, roles and ownership."""
 
+import uuid
+
 from django.db import IntegrityError, transaction
 
 from chat.exceptions import Forbidden, Invalid
@@ -105,3 +107,24 @@ def participant_set_role(*, participant: Participant, role: str, actor: User | N
     participant.save(update_fields=["role"])
     moderation_log_add(actor=actor, action=f"role:{role}", target=participant, chatroom=participant.chatroom)
     return participant
+
+
+@transaction.atomic
+def participant_outvite(*, actor: Participant, user_id: uuid.UUID) -> None:
+    """Removes a participant: anyone may leave; removing another needs an admin, and never hits the owner."""
+    if user_id == actor.user_id:
+        participant_remove(participant=actor, actor=actor.user)
+        return
+    if not actor.is_admin:
+        raise Forbidden("Only the chatroom's owner and admins may remove someone else.", code="not_chatroom_admin")
+    target = (
+        Participant.objects.select_for_update(of=("self",))
+        .select_related("user", "chatroom")
+        .filter(chatroom_id=actor.chatroom_id, user_id=user_id, state=Participant.State.ACTIVE)
+        .first()
+    )
+    if target is None:
+        raise Invalid("That user is not a participant of this chatroom.", code="not_a_participant")
+    if target.role == Participant.Role.OWNER:
+        raise Forbidden("Nobody may remove the chatroom's owner.", code="owner_protected")
+    participant_remove(participant=target, actor=actor.user)

@@ -1,0 +1,286 @@
+"""The Origam chat protocol: each view parses, authenticates, calls chat's selectors or services, and renders."""
+
+import uuid
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat.api.common import BearerTokenAuthentication, SessionCookieAuthentication
+from chat.api.origam import rendering
+from chat.api.origam.serializers import (
+    ChatroomCreateSerializer,
+    InfoSerializer,
+    MessagePostSerializer,
+    MessageQuerySerializer,
+    MessageSerializer,
+    ParticipantSerializer,
+    PolledDataSerializer,
+    TopicSerializer,
+    UserIdSerializer,
+    UserQuerySerializer,
+    UserSerializer,
+    validated,
+)
+from chat.exceptions import NotFound, NotParticipant
+from chat.models import Message, Participant
+from chat.permissions import ChannelAccess
+from chat.selectors.chatrooms import access_participant, participant_rows
+from chat.selectors.memberships import chatroom_infos, default_channel_access, unread_count
+from chat.selectors.messages import mentions_by_message, message_anchor, message_page
+from chat.selectors.users import user_get, users_get_active, users_in_chatroom, users_other_than, users_to_invite
+from chat.services.chatrooms import chatroom_create, chatroom_rename
+from chat.services.messages import message_post
+from chat.services.participants import participant_add, participant_outvite, participant_remove
+from chat.services.presence import presence_touch, read_marker_move
+
+EMPTY_RESPONSE = {"type": "object", "properties": {}}
+
+
+class OrigamView(APIView):
+    """An Origam endpoint: the caller holds a bearer token or a session cookie (under the cross-site rule)."""
+
+    authentication_classes = [BearerTokenAuthentication, SessionCookieAuthentication]
+    permission_classes = [IsAuthenticated]
+
+
+class ChatroomView(OrigamView):
+    """An endpoint inside one chatroom: only its active participants get in, and they are marked present."""
+
+    def enter(self, request: Request, chatroom_id: uuid.UUID) -> Participant:
+        """The caller's membership; a chatroom the caller is not in is not found, as if it did not exist."""
+        try:
+            participant = access_participant(user=request.user, chatroom_id=chatroom_id)
+        except NotParticipant:
+            raise NotFound("Chatroom not found.", code="chatroom_not_found") from None
+        presence_touch(participant=participant)
+        return participant
+
+
+def _message_rows(*, participant: Participant, channel: ChannelAccess, query: dict) -> list[dict]:
+    """A page of the default channel: with `afterIdIncluding` alone the limit keeps the oldest (paging forward)."""
+    after_id, before_id = query.get("afterIdIncluding"), query.get("beforeIdIncluding")
+    after = message_anchor(chatroom_id=participant.chatroom_id, message_id=after_id) if after_id else None
+    before = message_anchor(chatroom_id=participant.chatroom_id, message_id=before_id) if before_id else None
+    if not channel.r:
+        return []
+    return message_page(
+        chatroom_id=participant.chatroom_id,
+        channel_ids=[channel.id],
+        limit=query["limit"],
+        keep="oldest" if after is not None and before is None else "newest",
+        after=after,
+        before=before,
+    )
+
+
+def _messages_json(rows: list[dict]) -> list[dict]:
+    return rendering.messages_json(rows, mentions_by_message(message_ids=[row["id"] for row in rows]))
+
+
+def _info_json(*, participant: Participant, channel: ChannelAccess) -> dict:
+    chatroom = participant.chatroom
+    return rendering.info_json(
+        chatroom_id=chatroom.pk,
+        name=chatroom.name,
+        reference_category=chatroom.reference_category,
+        reference_record_id=chatroom.reference_record_id,
+        unread=unread_count(participant=participant, channel=channel),
+    )
+
+
+def _participants_json(*, participant: Participant) -> list[dict]:
+    return rendering.participants_json(participant_rows(chatroom_id=participant.chatroom_id), now=timezone.now())
+
+
+class ChatroomListView(OrigamView):
+    """The caller's chatrooms, each with its unread count."""
+
+    @extend_schema(responses=InfoSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(rendering.infos_json(chatroom_infos(user_id=request.user.pk)))
+
+
+class ChatroomCreateView(OrigamView):
+    """Creates a chatroom with the caller as owner and the invited users in it; answers its id as a string."""
+
+    @extend_schema(request=ChatroomCreateSerializer, responses={200: {"type": "string", "format": "uuid"}})
+    def post(self, request: Request) -> Response:
+        data = validated(ChatroomCreateSerializer, request.data)
+        users = users_get_active(user_ids=data.get("inviteUsers") or [])
+        chatroom = chatroom_create(
+            creator=request.user,
+            name=data["topic"],
+            invite_users=users,
+            reference_category=data.get("ReferenceCategory") or "",
+            reference_record_id=data.get("ReferenceRecordId"),
+        )
+        return Response(str(chatroom.pk))
+
+
+class LocalUserView(OrigamView):
+    """The caller."""
+
+    @extend_schema(responses=UserSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(rendering.user_of(request.user))
+
+
+class ListToInviteView(OrigamView):
+    """Active users other than the caller, to invite into a new chatroom."""
+
+    @extend_schema(parameters=[UserQuerySerializer], responses=UserSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        query = UserQuerySerializer.parse(request.query_params)
+        rows = users_other_than(
+            user_id=request.user.pk, search_phrase=query["searchPhrase"], limit=query["limit"], offset=query["offset"]
+        )
+        return Response(rendering.users_json(rows))
+
+
+class MessagesView(ChatroomView):
+    """GET a page of the chatroom's messages (ascending); POST a message (idempotent by its id)."""
+
+    @extend_schema(parameters=[MessageQuerySerializer], responses=MessageSerializer(many=True))
+    def get(self, request: Request, chatroom_id: uuid.UUID) -> Response:
+        participant = self.enter(request, chatroom_id)
+        query = MessageQuerySerializer.parse(request.query_params)
+        channel = default_channel_access(participant=participant)
+        return Response(_messages_json(_message_rows(participant=participant, channel=channel, query=query)))
+
+    @extend_schema(request=MessagePostSerializer, responses=MessageSerializer)
+    def post(self, request: Request, chatroom_id: uuid.UUID) -> Response:
+        participant = self.enter(request, chatroom_id)
+        data = validated(MessagePostSerializer, request.data)
+        channel = default_channel_access(participant=participant)
+        message, _created = message_post(
+            participant=participant,
+            channel_id=channel.id,
+            body=data["text"],
+            fmt=Message.Format.HTML,
+            message_id=data.get("id"),
+            mention_ids=data.get("mentions") or [],
+        )
+        mentions = mentions_by_message(message_ids=[message.pk]).get(message.pk, [])
+        return Response(rendering.message_of(message, author=participant.user, mentions=mentions))
+
+
+class InfoView(ChatroomView):
+    """GET the chatroom's info; PATCH (or POST, as the real client does) `{"topic"}` renames it."""
+
+    @extend_schema(responses=InfoSerializer)
+    def get(self, request: Request, chatroom_id: uuid.UUID) -> Response:
+        participant = self.enter(request, chatroom_id)
+        return Response(_info_json(participant=participant, channel=default_channel_access(participant=participant)))
+
+    @extend_schema(request=TopicSerializer, responses=InfoSerializer)
+    def patch(self, request: Request, chatroom_id: uuid.UUID) -> Response:
+        participant = self.enter(request, chatroom_id)
+        data = validated(TopicSerializer, request.data)
+        chatroom_rename(chatroom=participant.chatroom, name=data["topic"])
+        return Response(_info_json(participant=participant, channel=default_channel_access(participant=participant)))
+
+    @extend_schema(request=TopicSerializer, responses=InfoSerializer)
+    def post(self, request: Request, chatroom_id: uuid.UUID) -> Response:
+        return self.patch(request, chatroom_id)
+
+
+class ParticipantsView(ChatroomView):
+    """Every participant with its presence."""
+
+    @extend_schema(responses=ParticipantSerializer(many=True))
+    def get(self, request: Request, chatroom_id: uuid.UUID) -> Response:
+        participant = self.enter(request, chatroom_id)
+        return Response(_participants_json(participant=participant))
+
+
+class InviteUserView(ChatroomView):
+    """Makes a user a participant; one already in stays as is."""
+
+    @extend_schema(request=UserIdSerializer, responses=UserSerializer)
+    def post(self, request: Request, chatroom_id: uuid.UUID) -> Response:
+        participant = self.enter(request, chatroom_id)
+        data = validated(UserIdSerializer, request.data)
+        user = user_get(user_id=data["userId"])
+        participant_add(chatroom=participant.chatroom, user=user, invited_by=request.user)
+        return Response(rendering.user_of(user))
+
+
+class UsersToInviteView(ChatroomView):
+    """Active users who are not in the chatroom."""
+
+    @extend_schema(parameters=[UserQuerySerializer], responses=UserSerializer(many=True))
+    def get(self, request: Request, chatroom_id: uuid.UUID) -> Response:
+        participant = self.enter(request, chatroom_id)
+        query = UserQuerySerializer.parse(request.query_params)
+        rows = users_to_invite(
+            chatroom_id=participant.chatroom_id,
+            search_phrase=query["searchPhrase"],
+            limit=query["limit"],
+            offset=query["offset"],
+        )
+        return Response(rendering.users_json(rows))
+
+
+class UsersInChatroomView(ChatroomView):
+    """The chatroom's participants, the caller included (whom to mention, or to outvite)."""
+
+    @extend_schema(parameters=[UserQuerySerializer], responses=UserSerializer(many=True))
+    def get(self, request: Request, chatroom_id: uuid.UUID) -> Response:
+        participant = self.enter(request, chatroom_id)
+        query = UserQuerySerializer.parse(request.query_params)
+        rows = users_in_chatroom(
+            chatroom_id=participant.chatroom_id,
+            search_phrase=query["searchPhrase"],
+            limit=query["limit"],
+            offset=query["offset"],
+        )
+        return Response(rendering.users_json(rows))
+
+
+class AbandonView(ChatroomView):
+    """The caller leaves the chatroom; an owner's role passes on."""
+
+    @extend_schema(request=None, responses={200: EMPTY_RESPONSE})
+    def post(self, request: Request, chatroom_id: uuid.UUID) -> Response:
+        participant = self.enter(request, chatroom_id)
+        participant_remove(participant=participant, actor=request.user)
+        return Response({})
+
+
+class OutviteUserView(ChatroomView):
+    """Removes a participant: the caller always may remove itself; removing another needs a chatroom admin."""
+
+    @extend_schema(request=UserIdSerializer, responses={200: EMPTY_RESPONSE})
+    def post(self, request: Request, chatroom_id: uuid.UUID) -> Response:
+        participant = self.enter(request, chatroom_id)
+        data = validated(UserIdSerializer, request.data)
+        participant_outvite(actor=participant, user_id=data["userId"])
+        return Response({})
+
+
+class PolledDataView(ChatroomView):
+    """Messages, info, participants and the caller in one answer; marks the chatroom read up to the newest shown.
+
+    The hottest path of the server: a fixed handful of queries, and no write unless something moved.
+    """
+
+    @extend_schema(parameters=[MessageQuerySerializer], responses=PolledDataSerializer)
+    def get(self, request: Request, chatroom_id: uuid.UUID) -> Response:
+        participant = self.enter(request, chatroom_id)
+        query = MessageQuerySerializer.parse(request.query_params)
+        channel = default_channel_access(participant=participant)
+        rows = _message_rows(participant=participant, channel=channel, query=query)
+        if rows:
+            read_marker_move(participant=participant, up_to=rows[-1]["sent_at"])
+        return Response(
+            {
+                "messages": _messages_json(rows),
+                "info": _info_json(participant=participant, channel=channel),
+                "participants": _participants_json(participant=participant),
+                "localUser": rendering.user_of(request.user),
+            }
+        )

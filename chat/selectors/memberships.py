@@ -1,0 +1,90 @@
+"""Reads about one user's place in chatrooms: the default channel they see, what is unread, their chatrooms."""
+
+import uuid
+from datetime import UTC, datetime
+
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
+
+from chat.exceptions import NotFound
+from chat.models import Channel, ChannelGrant, Message, Participant
+from chat.permissions import ChannelAccess, channel_access_list, effective_permissions
+
+# Older than any message: a participant who never read anything has every message unread.
+_BEFORE_ANY_MESSAGE = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def default_channel_access(*, participant: Participant) -> ChannelAccess:
+    """The chatroom's default channel with the participant's r/w/x on it, in one query."""
+    for channel in channel_access_list(participant=participant):
+        if channel.is_default:
+            return channel
+    raise NotFound("This chatroom has no default channel.", code="channel_not_found")
+
+
+def _unread_messages(*, user_id: uuid.UUID):
+    """Visible messages that someone else (or the system) sent; the caller narrows them to a channel and time."""
+    return Message.objects.filter(hidden_at__isnull=True).exclude(author_id=user_id)
+
+
+def unread_count(*, participant: Participant, channel: ChannelAccess) -> int:
+    """Visible messages of the default channel sent by others after the participant's read marker."""
+    if not channel.r:
+        return 0
+    messages = _unread_messages(user_id=participant.user_id).filter(channel_id=channel.id)
+    if participant.last_read_at is not None:
+        messages = messages.filter(sent_at__gt=participant.last_read_at)
+    return messages.count()
+
+
+def chatroom_infos(*, user_id: uuid.UUID) -> list[dict]:
+    """The user's chatrooms with their facts and unread count of the default channel, by name, in one query."""
+    default_channel = Channel.objects.filter(chatroom_id=OuterRef("chatroom_id"), is_default=True)
+    unread = (
+        _unread_messages(user_id=user_id)
+        .filter(
+            chatroom_id=OuterRef("chatroom_id"),
+            channel__is_default=True,
+            sent_at__gt=Coalesce(OuterRef("last_read_at"), Value(_BEFORE_ANY_MESSAGE)),
+        )
+        .order_by()
+        .values("chatroom_id")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+    grant_r = ChannelGrant.objects.filter(
+        user_id=user_id, channel__chatroom_id=OuterRef("chatroom_id"), channel__is_default=True
+    ).values("r")
+    rows = (
+        Participant.objects.filter(user_id=user_id, state=Participant.State.ACTIVE)
+        .annotate(
+            unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
+            default_public=Subquery(default_channel.values("public")[:1]),
+            grant_r=Subquery(grant_r[:1]),
+        )
+        .order_by(Lower("chatroom__name"), "chatroom_id")
+        .values(
+            "chatroom_id",
+            "role",
+            "unread",
+            "default_public",
+            "grant_r",
+            "chatroom__name",
+            "chatroom__reference_category",
+            "chatroom__reference_record_id",
+        )
+    )
+    infos = []
+    for row in rows:
+        grant = None if row["grant_r"] is None else (row["grant_r"], False, False)
+        readable, _w, _x = effective_permissions(role=row["role"], public=bool(row["default_public"]), grant=grant)
+        infos.append(
+            {
+                "chatroom_id": row["chatroom_id"],
+                "name": row["chatroom__name"],
+                "reference_category": row["chatroom__reference_category"],
+                "reference_record_id": row["chatroom__reference_record_id"],
+                "unread": row["unread"] if readable else 0,
+            }
+        )
+    return infos
