@@ -1,0 +1,109 @@
+"""Who is calling a Teahaz endpoint: the per-chatroom log-in cookie, and the `userID` that must name that caller."""
+
+import uuid
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from chat.api.common import enforce_cross_site_rule
+from chat.api.teahaz.params import get_param
+from chat.models import AuthToken, User
+from chat.services.tokens import token_check
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def cookie_name(chatroom_id: uuid.UUID) -> str:
+    """The log-in cookie of a chatroom is named after the chatroom's id."""
+    return str(chatroom_id)
+
+
+def path_chatroom_id(request: Request) -> uuid.UUID | None:
+    """The chatroom id of the URL, when it is a UUID."""
+    raw = (request.parser_context or {}).get("kwargs", {}).get("chatroom_id")
+    try:
+        return uuid.UUID(str(raw)) if raw is not None else None
+    except ValueError:
+        return None
+
+
+class TeahazCookieAuthentication(BaseAuthentication):
+    """The log-in cookie named after the chatroom in the URL; a write it authenticates must pass the cross-site rule."""
+
+    def authenticate(self, request: Request) -> tuple[User, AuthToken] | None:
+        chatroom_id = path_chatroom_id(request)
+        if chatroom_id is None:
+            return None
+        raw = request.COOKIES.get(cookie_name(chatroom_id))
+        if not raw:
+            return None
+        token = token_check(raw=raw, chatroom_id=chatroom_id)
+        if token is None:
+            raise exceptions.AuthenticationFailed(
+                detail=exceptions.ErrorDetail("Your log-in has expired or was revoked.", code="login_expired")
+            )
+        enforce_cross_site_rule(request._request)
+        return token.user, token
+
+
+def request_object(request: Request) -> dict:
+    """The JSON object of a POST body (anything else is invalid input)."""
+    data = request.data
+    if not isinstance(data, dict):
+        # DRF's own exception: the browsable API probes permissions (which read the body) and catches only those.
+        raise exceptions.ParseError(exceptions.ErrorDetail("The body must be a JSON object.", code="invalid_body"))
+    return data
+
+
+def claimed_user_id(request: Request) -> Any:
+    """The `userID` of the request: a header (or query parameter) for GET and DELETE, a body field for POST."""
+    if request.method in (*SAFE_METHODS, "DELETE"):
+        return get_param(request, "userID")
+    return request_object(request).get("userID")
+
+
+def names_user(claimed: Any, user: User) -> bool:
+    """Whether a `userID` names this user: by id, or by username in any letter case."""
+    if not isinstance(claimed, str) or not claimed.strip():
+        return False
+    claimed = claimed.strip()
+    try:
+        if uuid.UUID(claimed) == user.pk:
+            return True
+    except ValueError:
+        pass
+    return claimed.lower() == user.username.lower()
+
+
+class UserIDMatches(BasePermission):
+    """The request's `userID` names the authenticated user; a missing or other one is 401."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        claimed = claimed_user_id(request)
+        # DRF's own exception: the browsable API probes permissions and catches only those.
+        if claimed is None or claimed == "":
+            raise exceptions.NotAuthenticated(exceptions.ErrorDetail("userID is required.", code="userid_required"))
+        if not names_user(claimed, request.user):
+            raise exceptions.NotAuthenticated(
+                exceptions.ErrorDetail("userID does not name the logged-in user.", code="userid_mismatch")
+            )
+        return True
+
+
+class TeahazCookieScheme(OpenApiAuthenticationExtension):
+    """The schema's name for the log-in cookie (its name is the chatroom id)."""
+
+    target_class = "chat.api.teahaz.authentication.TeahazCookieAuthentication"
+    name = "teahazCookie"
+
+    def get_security_definition(self, auto_schema: Any) -> dict:
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "<chatroom_id>",
+            "description": "Set by POST /chatroom/, /login/<chatroom_id> and /invites/<chatroom_id>.",
+        }

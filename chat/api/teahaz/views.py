@@ -1,0 +1,309 @@
+"""The Teahaz protocol (chat API v0): parse and authenticate, call chat/ and invites/, render."""
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat.api.common import (
+    BearerTokenAuthentication,
+    SessionCookieAuthentication,
+    client_address,
+    enforce_cross_site_rule,
+)
+from chat.api.teahaz import serializers as shapes
+from chat.api.teahaz.authentication import (
+    TeahazCookieAuthentication,
+    UserIDMatches,
+    cookie_name,
+    request_object,
+)
+from chat.api.teahaz.params import (
+    MESSAGES_MAX_COUNT,
+    get_param,
+    param_count,
+    param_epoch,
+    param_integer,
+    param_uuid,
+    path_uuid,
+)
+from chat.api.teahaz.rendering import (
+    channel_json,
+    chatroom_json,
+    invite_json,
+    message_json,
+    message_row_json,
+    new_channel_json,
+    user_json,
+)
+from chat.exceptions import Invalid, NotAuthenticated, NotFound, NotParticipant
+from chat.models import Participant
+from chat.permissions import access_channel, readable_channels, require_chatroom_admin
+from chat.selectors.chatrooms import access_participant, participant_rows
+from chat.selectors.messages import message_page
+from chat.services.chatroom_logins import chatroom_login
+from chat.services.chatrooms import channel_create, chatroom_create
+from chat.services.logins import user_get_or_create
+from chat.services.messages import message_post
+from chat.services.tokens import token_check, token_issue, token_revoke
+from invites.services import invite_create, invite_redeem
+
+USER_ID_HEADER = OpenApiParameter(
+    "userID", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True, description="Your user id or username."
+)
+
+
+def header(name: str, kind: Any, description: str, *, required: bool = False) -> OpenApiParameter:
+    """A Teahaz GET parameter, documented as the header it travels in (the query string also works)."""
+    return OpenApiParameter(name, kind, OpenApiParameter.HEADER, required=required, description=description)
+
+
+def logged_in_response(request: Request, *, participant: Participant) -> Response:
+    """Chatroom data with the log-in cookie: named after the chatroom, the only cookie the response sets."""
+    raw, token = token_issue(user=participant.user, chatroom=participant.chatroom)
+    response = Response(chatroom_json(participant))
+    response.set_cookie(
+        cookie_name(participant.chatroom_id),
+        raw,
+        expires=token.expires_at,
+        path="/",
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+class TeahazView(APIView):
+    """Refuses unknown methods (405) and non-UUID path ids (404) first; then cookie, token or session, and userID."""
+
+    authentication_classes = [BearerTokenAuthentication, TeahazCookieAuthentication, SessionCookieAuthentication]
+    permission_classes = [IsAuthenticated, UserIDMatches]
+    # Methods that log the caller in (or out) and so need no credentials.
+    public_methods: frozenset[str] = frozenset()
+    chatroom_id: uuid.UUID
+
+    def is_public(self) -> bool:
+        request = getattr(self, "request", None)
+        return request is not None and request.method in self.public_methods
+
+    def get_authenticators(self) -> list:
+        return [] if self.is_public() else super().get_authenticators()
+
+    def get_permissions(self) -> list[BasePermission]:
+        return [] if self.is_public() else super().get_permissions()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method)
+        if "chatroom_id" in kwargs:
+            self.chatroom_id = path_uuid(kwargs["chatroom_id"])
+        super().initial(request, *args, **kwargs)
+
+    def participant(self, request: Request) -> Participant:
+        """The caller's active membership of the chatroom of the URL (403 if none, 404 if no such chatroom)."""
+        return access_participant(user=request.user, chatroom_id=self.chatroom_id)
+
+
+class ChatroomCreateView(TeahazView):
+    """`POST /chatroom/`: create a chatroom and log in to it. GET has no meaning here (405)."""
+
+    public_methods = frozenset({"POST"})
+
+    @extend_schema(request=shapes.TeahazChatroomCreateSerializer, responses=shapes.TeahazChatroomDataSerializer)
+    def post(self, request: Request) -> Response:
+        body = shapes.TeahazChatroomCreateSerializer(data=request_object(request))
+        body.is_valid(raise_exception=True)
+        with transaction.atomic():
+            user, _created = user_get_or_create(
+                username=body.validated_data["username"],
+                password=body.validated_data["password"],
+                address=client_address(request),
+            )
+            chatroom = chatroom_create(creator=user, name=body.validated_data["chatroom_name"])
+            participant = access_participant(user=user, chatroom_id=chatroom.pk)
+            return logged_in_response(request, participant=participant)
+
+
+class ChatroomDetailView(TeahazView):
+    """`GET /chatroom/<chatroom_id>`: the logged-in caller's Chatroom data."""
+
+    @extend_schema(parameters=[USER_ID_HEADER], responses=shapes.TeahazChatroomDataSerializer)
+    def get(self, request: Request, chatroom_id: str) -> Response:
+        return Response(chatroom_json(self.participant(request)))
+
+
+class LoginView(TeahazView):
+    """`/login/<chatroom_id>`: GET checks the log-in, POST logs in (sets the cookie), DELETE logs out."""
+
+    public_methods = frozenset({"POST", "DELETE"})
+
+    @extend_schema(parameters=[USER_ID_HEADER], responses=shapes.TeahazDetailSerializer)
+    def get(self, request: Request, chatroom_id: str) -> Response:
+        try:
+            self.participant(request)
+        except (NotFound, NotParticipant) as error:
+            raise NotAuthenticated("Not logged in to this chatroom.", code="not_logged_in") from error
+        return Response({"detail": "Logged in"})
+
+    @extend_schema(request=shapes.TeahazLoginSerializer, responses=shapes.TeahazChatroomDataSerializer)
+    def post(self, request: Request, chatroom_id: str) -> Response:
+        data = request_object(request)
+        if "userID" not in data and "username" in data:
+            # Early clients send the name as `username` (the seed: "userID to become username").
+            data = {**data, "userID": data["username"]}
+        body = shapes.TeahazLoginSerializer(data=data)
+        body.is_valid(raise_exception=True)
+        participant = chatroom_login(
+            chatroom_id=self.chatroom_id,
+            identifier=body.validated_data["userID"],
+            password=body.validated_data["password"],
+            address=client_address(request),
+        )
+        return logged_in_response(request, participant=participant)
+
+    @extend_schema(request=None, responses=shapes.TeahazDetailSerializer)
+    def delete(self, request: Request, chatroom_id: str) -> Response:
+        # The cookie rides along on its own: a cross-site page must not be able to log the user out.
+        enforce_cross_site_rule(request._request)
+        name = cookie_name(self.chatroom_id)
+        raw = request.COOKIES.get(name, "")
+        if token_check(raw=raw, chatroom_id=self.chatroom_id) is not None:
+            token_revoke(raw=raw)
+        response = Response({"detail": "Logged out"})
+        response.delete_cookie(name, path="/", samesite="Lax")
+        return response
+
+
+class UsersView(TeahazView):
+    """`GET /users/<chatroom_id>`: every participant of the chatroom."""
+
+    @extend_schema(parameters=[USER_ID_HEADER], responses=shapes.TeahazUserSerializer(many=True))
+    def get(self, request: Request, chatroom_id: str) -> Response:
+        participant = self.participant(request)
+        return Response([user_json(row) for row in participant_rows(chatroom_id=participant.chatroom_id)])
+
+
+class ChannelsView(TeahazView):
+    """`/channels/<chatroom_id>`: GET the channels the caller can read; POST creates one (chatroom admins)."""
+
+    @extend_schema(parameters=[USER_ID_HEADER], responses=shapes.TeahazChannelSerializer(many=True))
+    def get(self, request: Request, chatroom_id: str) -> Response:
+        participant = self.participant(request)
+        return Response([channel_json(channel) for channel in readable_channels(participant=participant)])
+
+    @extend_schema(request=shapes.TeahazChannelCreateSerializer, responses=shapes.TeahazChannelSerializer)
+    def post(self, request: Request, chatroom_id: str) -> Response:
+        participant = self.participant(request)
+        require_chatroom_admin(participant=participant)
+        body = shapes.TeahazChannelCreateSerializer(data=request_object(request))
+        body.is_valid(raise_exception=True)
+        channel = channel_create(
+            chatroom=participant.chatroom,
+            name=body.validated_data["channel_name"],
+            public=body.validated_data["public"],
+        )
+        return Response(new_channel_json(channel, participant=participant))
+
+
+class MessagesView(TeahazView):
+    """`/messages/<chatroom_id>`: GET a page of messages (`since` or `count`); POST sends one."""
+
+    @extend_schema(
+        parameters=[
+            USER_ID_HEADER,
+            header("get-method", OpenApiTypes.STR, '"since" or "count".', required=True),
+            header("time", OpenApiTypes.FLOAT, "Epoch seconds: the lower bound (since) or upper bound (count)."),
+            header("count", OpenApiTypes.INT, f"How many (count): default 10, at most {MESSAGES_MAX_COUNT}."),
+            header("channelID", OpenApiTypes.UUID, "Only this channel."),
+        ],
+        responses=shapes.TeahazMessageSerializer(many=True),
+    )
+    def get(self, request: Request, chatroom_id: str) -> Response:
+        method = get_param(request, "get-method")
+        if method not in ("since", "count"):
+            raise Invalid('get-method must be "since" or "count".', code="invalid_get_method")
+        raw_time = get_param(request, "time")
+        raw_channel = get_param(request, "channelID")
+        channel_id = param_uuid(raw_channel, name="channelID") if raw_channel else None
+        if method == "since":
+            if raw_time is None:
+                raise Invalid('get-method "since" needs a time.', code="time_required")
+            bounds = {"since": param_epoch(raw_time, name="time"), "limit": MESSAGES_MAX_COUNT, "keep": "oldest"}
+        else:
+            until = param_epoch(raw_time, name="time") if raw_time is not None else timezone.now()
+            bounds = {"until": until, "limit": param_count(get_param(request, "count")), "keep": "newest"}
+
+        participant = self.participant(request)
+        if channel_id is not None:
+            channel_ids = [access_channel(participant=participant, channel_id=channel_id, need="r").id]
+        else:
+            channel_ids = [channel.id for channel in readable_channels(participant=participant)]
+        rows = message_page(chatroom_id=participant.chatroom_id, channel_ids=channel_ids, **bounds)
+        if method == "count":
+            rows.reverse()  # newest first, as the original server answered
+        return Response([message_row_json(row) for row in rows])
+
+    @extend_schema(request=shapes.TeahazMessagePostSerializer, responses=shapes.TeahazMessageSerializer)
+    def post(self, request: Request, chatroom_id: str) -> Response:
+        participant = self.participant(request)
+        body = shapes.TeahazMessagePostSerializer(data=request_object(request))
+        body.is_valid(raise_exception=True)
+        message, _created = message_post(
+            participant=participant,
+            channel_id=body.validated_data["channelID"],
+            body=body.validated_data["data"],
+            message_id=body.validated_data["messageID"],
+            key_id=body.validated_data["keyID"] or None,
+            reply_to_id=body.validated_data["replyID"],
+        )
+        return Response(message_json(message))
+
+
+class InvitesView(TeahazView):
+    """`/invites/<chatroom_id>`: GET creates an invite (chatroom admins); POST uses one and logs in."""
+
+    public_methods = frozenset({"POST"})
+    # GET creates something: a HEAD (which Django would serve with GET) must not.
+    http_method_names = ["get", "post", "options"]
+
+    @extend_schema(
+        parameters=[
+            USER_ID_HEADER,
+            header("uses", OpenApiTypes.INT, "How many users it admits: default 1, at most 1000."),
+            header("expiration-time", OpenApiTypes.FLOAT, "Epoch seconds, in the future: default now + 7 days."),
+        ],
+        responses=shapes.TeahazInviteSerializer,
+    )
+    def get(self, request: Request, chatroom_id: str) -> Response:
+        raw_uses = get_param(request, "uses")
+        raw_expiry = get_param(request, "expiration-time")
+        uses = param_integer(raw_uses, name="uses") if raw_uses is not None else 1
+        expires_at = param_epoch(raw_expiry, name="expiration-time") if raw_expiry is not None else None
+        participant = self.participant(request)
+        require_chatroom_admin(participant=participant)
+        invite = invite_create(chatroom=participant.chatroom, created_by=request.user, uses=uses, expires_at=expires_at)
+        return Response(invite_json(invite))
+
+    @extend_schema(request=shapes.TeahazInviteRedeemSerializer, responses=shapes.TeahazChatroomDataSerializer)
+    def post(self, request: Request, chatroom_id: str) -> Response:
+        body = shapes.TeahazInviteRedeemSerializer(data=request_object(request))
+        body.is_valid(raise_exception=True)
+        participant, _user = invite_redeem(
+            invite_id=body.validated_data["inviteID"],
+            chatroom_id=self.chatroom_id,
+            username=body.validated_data["username"],
+            password=body.validated_data["password"],
+            address=client_address(request),
+        )
+        participant = access_participant(user=participant.user, chatroom_id=self.chatroom_id)
+        return logged_in_response(request, participant=participant)

@@ -1,0 +1,30 @@
+"""Logging in to one chatroom with a password (the Teahaz per-chatroom log-in)."""
+
+import uuid
+
+from chat.exceptions import NotAuthenticated
+from chat.models import Participant
+from chat.services.logins import WRONG_CREDENTIALS, login_failure_record, user_authenticate
+
+
+def _canonical(identifier: str) -> str:
+    """A user id in its one canonical spelling, so that each spelling does not get its own throttle budget."""
+    try:
+        return str(uuid.UUID(identifier))
+    except (ValueError, TypeError, AttributeError):
+        return identifier
+
+
+def chatroom_login(*, chatroom_id: uuid.UUID, identifier: str, password: str, address: str) -> Participant:
+    """The caller's active membership; not being a participant fails (and counts) exactly like a wrong password."""
+    identifier = _canonical(identifier)
+    user = user_authenticate(identifier=identifier, password=password, address=address)
+    participant = (
+        Participant.objects.select_related("chatroom", "user")
+        .filter(user=user, chatroom_id=chatroom_id, state=Participant.State.ACTIVE)
+        .first()
+    )
+    if participant is None:
+        login_failure_record(username=identifier, address=address)
+        raise NotAuthenticated(WRONG_CREDENTIALS, code="wrong_credentials")
+    return participant
