@@ -38,6 +38,10 @@ class Anchor:
 
 def message_anchor(*, chatroom_id: uuid.UUID, message_id: uuid.UUID) -> Anchor:
     """The anchor of a message of this chatroom (hidden ones too); anything else is invalid."""
+    try:
+        message_id = uuid.UUID(str(message_id))
+    except ValueError:
+        raise Invalid("The anchor is not a message of this chatroom.", code="invalid_anchor") from None
     row = Message.objects.filter(pk=message_id, chatroom_id=chatroom_id).values_list("sent_at", "id").first()
     if row is None:
         raise Invalid("The anchor is not a message of this chatroom.", code="invalid_anchor")
