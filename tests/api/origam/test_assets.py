@@ -1,0 +1,298 @@
+"""The Origam client build (ORIGAM_CHAT_APP_DIR): its page, its assets and its other files, and nothing else."""
+
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import Resolver404, resolve
+
+from chat.api.origam import assets
+from tests.conftest import PASSWORD
+
+PAGE = b'<!doctype html><html><head><script type="module" src="/chatAssets/index-4f2a9c.js"></script></head></html>'
+SCRIPT = b"console.log('origam chat');"
+STYLE = b"body{margin:0}"
+LOCALE = '{"send": "Senden", "topic": "Thema ä"}'.encode()
+SECRET = b"the server's secrets"
+
+
+@pytest.fixture
+def build(settings, tmp_path) -> Path:
+    """A client build like Vite's, a secret beside it, and links that try to reach the secret."""
+    root = tmp_path / "origam-build"
+    (root / "chatAssets").mkdir(parents=True)
+    (root / "locale" / "de").mkdir(parents=True)
+    (root / "index.html").write_bytes(PAGE)
+    (root / "chatAssets" / "index-4f2a9c.js").write_bytes(SCRIPT)
+    (root / "chatAssets" / "index-77ab01.css").write_bytes(STYLE)
+    (root / "locale" / "de" / "translation.json").write_bytes(LOCALE)
+    (root / ".env").write_bytes(SECRET)
+    (tmp_path / "secret.txt").write_bytes(SECRET)
+    (root / "chatAssets" / "leak.js").symlink_to(tmp_path / "secret.txt")
+    (root / "locale" / "outside").symlink_to(tmp_path, target_is_directory=True)
+    (root / "chatAssets" / "loop.js").symlink_to(root / "chatAssets" / "loop.js")
+    # Files named like API and avatar paths: the catch-all must never serve them in their place.
+    (root / "Chat").mkdir()
+    (root / "Chat" / "localUser").write_bytes(SECRET)
+    (root / "Avatar").mkdir()
+    settings.ORIGAM_CHAT_APP_DIR = str(root)
+    return root
+
+
+@pytest.fixture
+def browser(make_user) -> Client:
+    """A browser with a logged-in session (the Origam page rides on its cookie)."""
+    client = Client()
+    client.force_login(make_user("reader"))
+    return client
+
+
+def streamed(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def assert_json_404(response) -> None:
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+# The page.
+
+
+@pytest.mark.parametrize("url", ["/chatrooms/", "/chatrooms/index.html"])
+def test_page_for_a_logged_in_browser_is_never_cached(browser, build, url):
+    response = browser.get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert response["Cache-Control"] == "no-store"
+    assert streamed(response) == PAGE
+
+
+def test_slashless_chatrooms_goes_to_the_page(browser, build):
+    response = browser.get("/chatrooms")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/chatrooms/"
+
+
+def test_anonymous_visitor_logs_in_and_comes_back_to_the_page(make_user, build):
+    make_user("visitor")
+    client = Client(enforce_csrf_checks=True)
+
+    sent_away = client.get("/chatrooms/index.html?lang=de")
+
+    assert sent_away.status_code == 302
+    assert sent_away["Location"] == "/accounts/login/?next=/chatrooms/index.html%3Flang%3Dde"
+    login_page = client.get(sent_away["Location"])
+    assert login_page.status_code == 200
+    next_field = re.search(r'name="next" value="([^"]*)"', login_page.content.decode()).group(1)
+    assert next_field == "/chatrooms/index.html?lang=de"
+
+    logged_in = client.post(
+        "/accounts/login/",
+        {
+            "username": "visitor",
+            "password": PASSWORD,
+            "next": next_field,
+            "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+        },
+    )
+
+    assert logged_in.status_code == 302
+    assert logged_in["Location"] == "/chatrooms/index.html?lang=de"
+    page = client.get(logged_in["Location"])
+    assert page.status_code == 200
+    assert streamed(page) == PAGE
+    assert page["Cache-Control"] == "no-store"
+
+
+def test_anonymous_visitor_of_the_root_page_is_sent_to_log_in(db, build):
+    response = Client().get("/chatrooms/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/chatrooms/"
+
+
+def test_page_refuses_writes(browser, build):
+    response = browser.post("/chatrooms/", {})
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+# Assets and other files.
+
+
+@pytest.mark.parametrize(
+    ("url", "content_type", "content"),
+    [
+        ("/chatAssets/index-4f2a9c.js", "text/javascript; charset=utf-8", SCRIPT),
+        ("/chatAssets/index-77ab01.css", "text/css; charset=utf-8", STYLE),
+    ],
+)
+def test_assets_are_served_with_their_type_and_cached_for_long(db, build, url, content_type, content):
+    response = Client().get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert streamed(response) == content
+    assert response["Cache-Control"].startswith("public, max-age=")
+    assert int(re.search(r"max-age=(\d+)", response["Cache-Control"]).group(1)) >= 86400
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_other_files_of_the_build_are_served_and_revalidated(db, build):
+    client = Client()
+
+    response = client.get("/chatrooms/locale/de/translation.json")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert streamed(response) == LOCALE
+    assert "no-cache" in response["Cache-Control"]
+    again = client.get("/chatrooms/locale/de/translation.json", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+    assert again.content == b""
+    by_date = client.get("/chatrooms/locale/de/translation.json", HTTP_IF_MODIFIED_SINCE=response["Last-Modified"])
+    assert by_date.status_code == 304
+
+    (build / "locale" / "de" / "translation.json").write_bytes(LOCALE + b"\n")
+    changed = client.get("/chatrooms/locale/de/translation.json", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert changed.status_code == 200
+    assert streamed(changed) == LOCALE + b"\n"
+
+
+def test_assets_answer_head(db, build):
+    response = Client().head("/chatAssets/index-4f2a9c.js")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/javascript; charset=utf-8"
+
+
+def test_a_missing_asset_is_a_json_404(db, build):
+    assert_json_404(Client().get("/chatAssets/index-000000.js"))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/chatAssets/../../secret.txt",
+        "/chatAssets/%2e%2e/%2e%2e/secret.txt",
+        "/chatAssets/%2E%2E/%2E%2E/secret.txt",
+        "/chatAssets/..%2f..%2fsecret.txt",
+        "/chatAssets/..%5c..%5csecret.txt",
+        "/chatrooms/../secret.txt",
+        "/chatrooms/%2e%2e/secret.txt",
+        "/chatrooms/locale/%2e%2e/%2e%2e/secret.txt",
+        "/chatrooms/./locale/de/translation.json",
+        "/chatAssets//etc/passwd",
+        "/chatAssets/%2fetc%2fpasswd",
+        "/chatrooms//etc/passwd",
+        "/chatAssets/leak.js",  # a symlink to a file outside the build
+        "/chatrooms/locale/outside/secret.txt",  # through a symlink to a folder outside it
+        "/chatAssets/loop.js",  # a symlink to itself
+        "/chatrooms/.env",  # hidden files are never served
+        "/chatrooms/locale",  # a folder
+        "/chatrooms/locale/de/",
+        "/chatAssets/%00.js",
+    ],
+)
+def test_nothing_outside_the_build_is_ever_served(browser, build, url):
+    response = browser.get(url)
+
+    assert_json_404(response)
+    assert SECRET not in response.content
+
+
+def test_absolute_path_to_a_file_that_exists_is_refused(browser, build, tmp_path):
+    response = browser.get(f"/chatrooms/{tmp_path / 'secret.txt'}")
+
+    assert_json_404(response)
+
+
+# API and avatar paths are never taken by the build's catch-all.
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/chatrooms/Chat/localUser",
+        "/chatrooms/Chat/",
+        "/chatrooms/Chat/no-such-endpoint",
+        "/chatrooms/Chat",
+        "/chatrooms/Avatar/not-a-uuid",
+        "/chatrooms/Avatar/a/b",
+        "/chatrooms/Avatar",
+    ],
+)
+def test_api_and_avatar_paths_are_never_build_files(browser, build, url):
+    try:
+        answered_by = resolve(url).func
+    except Resolver404:
+        answered_by = None  # nobody answers the path: the 404 handler does, which is just as good
+    assert answered_by is not assets.app_file
+
+    response = browser.get(url)
+
+    assert not getattr(response, "streaming", False)
+    assert SECRET not in response.content
+
+
+def test_avatar_path_answers_an_avatar_even_when_the_build_has_a_file_of_that_name(browser, build, make_user):
+    user = make_user(display_name="Build Shadow")
+    (build / "Avatar" / str(user.pk)).write_bytes(SECRET)
+
+    response = browser.get(f"/chatrooms/Avatar/{user.pk}")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert SECRET not in response.content
+
+
+def test_unknown_avatar_is_a_404_even_when_the_build_has_a_file_of_that_name(browser, build):
+    missing = uuid.uuid4()
+    (build / "Avatar" / str(missing)).write_bytes(SECRET)
+
+    assert_json_404(browser.get(f"/chatrooms/Avatar/{missing}"))
+
+
+# No build configured.
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/chatrooms",
+        "/chatrooms/",
+        "/chatrooms/index.html",
+        "/chatAssets/index-4f2a9c.js",
+        "/chatrooms/locale/de/translation.json",
+    ],
+)
+@pytest.mark.parametrize("setting", ["", "missing"])
+def test_without_a_build_every_path_is_a_json_404(browser, build, settings, tmp_path, url, setting):
+    settings.ORIGAM_CHAT_APP_DIR = str(tmp_path / "no-such-folder") if setting == "missing" else ""
+
+    assert_json_404(browser.get(url))
+    assert_json_404(Client().get(url))  # not a redirect to log in to a page that is not there
+
+
+def test_without_a_build_avatars_still_work(browser, settings, make_user):
+    settings.ORIGAM_CHAT_APP_DIR = ""
+    user = make_user(display_name="No Build")
+
+    response = browser.get(f"/chatrooms/Avatar/{user.pk}")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+
+
+def test_a_build_without_its_page_still_serves_its_assets_but_no_page(browser, build):
+    (build / "index.html").unlink()
+
+    assert_json_404(browser.get("/chatrooms/"))
+    assert browser.get("/chatAssets/index-77ab01.css").status_code == 200
