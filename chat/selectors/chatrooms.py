@@ -8,6 +8,10 @@ from chat.models import Chatroom, Participant, User
 
 def access_participant(*, user: User, chatroom_id: uuid.UUID) -> Participant:
     """The caller's active membership of the chatroom, with the chatroom, in one query; else raises."""
+    try:
+        chatroom_id = uuid.UUID(str(chatroom_id))
+    except ValueError:
+        raise NotFound("Chatroom not found.", code="chatroom_not_found") from None
     participant = (
         Participant.objects.select_related("chatroom", "user").filter(user_id=user.pk, chatroom_id=chatroom_id).first()
     )
