@@ -290,6 +290,8 @@ def app_page(request: HttpRequest) -> HttpResponse:
 
 def app_root(request: HttpRequest) -> HttpResponse:
     """/chatrooms without its slash: on to the page, when there is one."""
+    if request.method not in SAFE_METHODS:
+        return _method_not_allowed()
     if build_root() is None:
         return json_not_found(request)
     return HttpResponseRedirect("/chatrooms/")
