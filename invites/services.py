@@ -30,7 +30,7 @@ def invite_create(
     now = timezone.now()
     if expires_at is None:
         expires_at = now + timedelta(seconds=settings.CHAT_INVITE_DEFAULT_TTL_SECONDS)
-    if expires_at <= now:
+    if not isinstance(expires_at, datetime) or timezone.is_naive(expires_at) or expires_at <= now:
         raise Invalid("The expiration time must lie in the future.", code="invalid_expiration_time")
     return Invite.objects.create(chatroom=chatroom, created_by=created_by, uses_left=uses, expires_at=expires_at)
 
