@@ -1,5 +1,6 @@
 """Invites: creating them, redeeming one use atomically, revoking them."""
 
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from chat.models import Chatroom, Participant, User
 from chat.services.logins import user_get_or_create
 from chat.services.moderation import moderation_log_add
 from chat.services.participants import participant_add
+from chat.text import is_storable
 from invites.models import Invite, InviteRedemption
 
 STATE_MESSAGES = {
@@ -43,9 +45,17 @@ def _refuse_unusable(invite: Invite) -> None:
 
 def invite_get(*, invite_id: str, chatroom_id: object) -> Invite:
     """The invite with this id for this chatroom; any other is not found."""
-    invite = Invite.objects.select_related("chatroom").filter(pk=str(invite_id)[:64]).first()
-    if invite is None or str(invite.chatroom_id) != str(chatroom_id):
-        raise NotFound("Invite not found.", code="invite_not_found")
+    not_found = NotFound("Invite not found.", code="invite_not_found")
+    invite_id = str(invite_id)
+    if len(invite_id) > 64 or not is_storable(invite_id):
+        raise not_found
+    try:
+        chatroom_id = uuid.UUID(str(chatroom_id))
+    except ValueError:
+        raise not_found from None
+    invite = Invite.objects.select_related("chatroom").filter(pk=invite_id).first()
+    if invite is None or invite.chatroom_id != chatroom_id:
+        raise not_found
     return invite
 
 
