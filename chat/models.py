@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from chat.validators import validate_avatar
+
 
 def random_color_component() -> int:
     """A colour channel for a new user: bright enough to read on a dark or light background."""
@@ -30,7 +32,7 @@ class User(AbstractUser):
     color_r = models.PositiveSmallIntegerField(default=random_color_component)
     color_g = models.PositiveSmallIntegerField(default=random_color_component)
     color_b = models.PositiveSmallIntegerField(default=random_color_component)
-    avatar = models.ImageField(upload_to="avatars/", blank=True)
+    avatar = models.ImageField(upload_to="avatars/", blank=True, validators=[validate_avatar])
 
     objects = ChatUserManager()
 

@@ -12,3 +12,5 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The suite never collects static files; WhiteNoise need not look for them.
+STATIC_ROOT = None
