@@ -73,6 +73,10 @@ def invite_redeem_for_user(*, invite: Invite, user: User) -> Participant:
             pk=invite.pk, uses_left__gt=0, revoked_at__isnull=True, expires_at__gt=timezone.now()
         ).update(uses_left=F("uses_left") - 1)
         if not consumed:
+            # A concurrent redemption for this same user may have taken the last use: it admitted them.
+            existing = Participant.objects.filter(chatroom_id=invite.chatroom_id, user=user).first()
+            if existing is not None and existing.state == Participant.State.ACTIVE:
+                return existing
             invite.refresh_from_db()
             _refuse_unusable(invite)
             raise Forbidden(STATE_MESSAGES[Invite.State.USED_UP], code="invite_used_up")
