@@ -1,0 +1,141 @@
+"""polledData: the merged answer, the read marker it moves, and its fixed, write-free cost when idle."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from chat.models import Message, Participant
+from chat.services.participants import participant_add
+from tests.api.origam.helpers import participant_of, post_messages, room_url
+
+
+def test_polled_data_merges_the_four_endpoints(bearer, owner, member, chatroom):
+    post_messages(chatroom, owner, 2)
+    client = bearer(member)
+    polled = client.get(room_url(chatroom, "polledData"))
+    assert polled.status_code == 200
+    body = polled.json()
+    assert set(body) == {"messages", "info", "participants", "localUser"}
+    assert body["messages"] == client.get(room_url(chatroom, "messages")).json()
+    assert body["participants"] == client.get(room_url(chatroom, "participants")).json()
+    assert body["localUser"] == client.get("/chatrooms/Chat/localUser").json()
+    assert body["info"] == client.get(room_url(chatroom, "info")).json()
+    assert body["info"]["unreadMessageCount"] == 0
+
+
+def test_polled_data_takes_the_message_parameters(bearer, owner, chatroom):
+    messages = post_messages(chatroom, owner, 5)
+    query = {"afterIdIncluding": str(messages[1].pk), "beforeIdIncluding": str(messages[3].pk)}
+    body = bearer(owner).get(room_url(chatroom, "polledData"), query).json()
+    assert [m["id"] for m in body["messages"]] == [str(m.pk) for m in messages[1:4]]
+    query = {"afterIdIncluding": str(messages[1].pk), "limit": 2}
+    body = bearer(owner).get(room_url(chatroom, "polledData"), query).json()
+    assert [m["id"] for m in body["messages"]] == [str(m.pk) for m in messages[1:3]]
+
+
+def test_polled_data_marks_read_up_to_the_newest_message_returned(bearer, owner, member, chatroom):
+    messages = post_messages(chatroom, owner, 6)
+    client = bearer(member)
+    assert client.get(room_url(chatroom, "info")).json()["unreadMessageCount"] == 7
+    query = {"afterIdIncluding": str(messages[0].pk), "limit": 3}
+    body = client.get(room_url(chatroom, "polledData"), query).json()
+    assert participant_of(member, chatroom).last_read_at == messages[2].sent_at
+    assert body["info"]["unreadMessageCount"] == 3
+    client.get(room_url(chatroom, "polledData"))
+    assert participant_of(member, chatroom).last_read_at == messages[-1].sent_at
+    assert client.get("/chatrooms/Chat/").json()[0]["unreadMessageCount"] == 0
+    # Paging back into history never moves the marker back.
+    client.get(room_url(chatroom, "polledData"), {"beforeIdIncluding": str(messages[1].pk)})
+    assert participant_of(member, chatroom).last_read_at == messages[-1].sent_at
+
+
+def test_plain_messages_and_info_do_not_move_the_read_marker(bearer, owner, member, chatroom):
+    post_messages(chatroom, owner, 2)
+    client = bearer(member)
+    client.get(room_url(chatroom, "messages"))
+    client.get(room_url(chatroom, "info"))
+    assert participant_of(member, chatroom).last_read_at is None
+
+
+def test_new_messages_from_others_count_as_unread_until_polled(bearer, owner, member, chatroom):
+    client = bearer(member)
+    client.get(room_url(chatroom, "polledData"))
+    post_messages(chatroom, owner, 2)
+    post_messages(chatroom, member, 1)
+    assert client.get(room_url(chatroom, "info")).json()["unreadMessageCount"] == 2
+    assert client.get(room_url(chatroom, "polledData")).json()["info"]["unreadMessageCount"] == 0
+
+
+def _updates(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+
+
+def _grow(chatroom, make_user, owner, *, participants: int, messages: int) -> None:
+    for _ in range(participants):
+        participant_add(chatroom=chatroom, user=make_user())
+    post_messages(chatroom, owner, messages)
+
+
+def _poll(client, chatroom, query=None) -> tuple[dict, list]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(room_url(chatroom, "polledData"), query or {})
+    assert response.status_code == 200
+    return response.json(), list(queries.captured_queries)
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_polled_data_runs_a_fixed_number_of_queries(bearer, make_user, owner, member, chatroom, size):
+    _grow(chatroom, make_user, owner, participants=size, messages=size)
+    mentioned = Message.objects.filter(chatroom=chatroom).order_by("-sent_at")[: size // 2]
+    for message in mentioned:
+        message.mentions.set([member, owner])
+    client = bearer(member)
+
+    # The first poll of the page: no parameters, so it writes presence and the read marker once each.
+    body, queries = _poll(client, chatroom)
+    assert len(body["messages"]) == size + 1 and len(body["participants"]) == size + 2
+    assert len(_updates(queries)) == 2
+    # token, membership, presence, channels, page, read marker, mentions, unread count, participants
+    assert len(queries) == 9
+
+    # Every later poll: from the last message on; nothing new, so nothing is written.
+    body, queries = _poll(client, chatroom, {"afterIdIncluding": body["messages"][-1]["id"]})
+    assert len(body["messages"]) == 1
+    assert _updates(queries) == []
+    # token, membership, channels, anchor, page, mentions, unread count, participants
+    assert len(queries) == 8
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_message_page_and_participants_run_a_fixed_number_of_queries(
+    bearer, make_user, owner, member, chatroom, size, django_assert_num_queries
+):
+    _grow(chatroom, make_user, owner, participants=size, messages=size)
+    client = bearer(member)
+    client.get(room_url(chatroom, "info"))  # presence is fresh from here on
+    with django_assert_num_queries(5):  # token, membership, channels, page, mentions
+        assert len(client.get(room_url(chatroom, "messages")).json()) == size + 1
+    with django_assert_num_queries(3):  # token, membership, participants
+        assert len(client.get(room_url(chatroom, "participants")).json()) == size + 2
+
+
+def test_idle_poll_with_a_session_cookie_writes_nothing(session, owner, chatroom):
+    client = session(owner)
+    first = client.get(room_url(chatroom, "polledData")).json()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(room_url(chatroom, "polledData"), {"afterIdIncluding": first["messages"][-1]["id"]})
+    assert response.status_code == 200
+    assert _updates(queries) == []
+    assert not [q for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "DELETE"))]
+
+
+def test_presence_is_refreshed_by_polling_after_the_interval(bearer, owner, chatroom, settings):
+    client = bearer(owner)
+    client.get(room_url(chatroom, "polledData"))
+    seen = participant_of(owner, chatroom).last_seen_at
+    Participant.objects.filter(user=owner).update(last_seen_at=seen - timedelta(seconds=16))
+    _body, queries = _poll(client, chatroom)
+    assert len(_updates(queries)) == 1
+    assert participant_of(owner, chatroom).last_seen_at > seen
