@@ -1,0 +1,166 @@
+"""The r/w/x rules as a table: every kind of caller on a public and a private channel."""
+
+import uuid
+
+import pytest
+
+from chat.exceptions import Forbidden, NotFound, NotParticipant
+from chat.models import ChannelGrant, Participant
+from chat.permissions import (
+    access_channel,
+    channel_access_list,
+    effective_permissions,
+    readable_channels,
+    require_chatroom_admin,
+)
+from chat.selectors.chatrooms import access_participant
+from chat.services.chatrooms import channel_create, grant_set
+from chat.services.participants import participant_add, participant_ban
+
+pytestmark = pytest.mark.django_db
+
+RWX = (True, True, True)
+RW = (True, True, False)
+R = (True, False, False)
+NONE = (False, False, False)
+
+# caller -> (rights on a public channel, rights on a private channel); None: not a participant at all.
+TABLE = {
+    "owner": (RWX, RWX),
+    "admin": (RWX, RWX),
+    "member": (RW, NONE),
+    "member granted r": (R, R),
+    "member granted rw": (RW, RW),
+    "member granted rwx": (RWX, RWX),
+    "member granted nothing": (NONE, NONE),
+    "admin granted nothing": (RWX, RWX),
+    "non-member": None,
+    "banned": None,
+}
+GRANTS = {"r": R, "rw": RW, "rwx": RWX, "nothing": NONE}
+
+
+@pytest.fixture
+def room(chatroom, owner):
+    """The chatroom with a public and a private channel besides its default one."""
+    return {
+        "chatroom": chatroom,
+        "public": channel_create(chatroom=chatroom, name="lobby", public=True),
+        "private": channel_create(chatroom=chatroom, name="staff", public=False),
+    }
+
+
+def caller_for(case: str, room: dict, owner, make_user):
+    chatroom = room["chatroom"]
+    if case == "owner":
+        return owner
+    user = make_user()
+    if case == "non-member":
+        return user
+    role = Participant.Role.ADMIN if case.startswith("admin") else Participant.Role.MEMBER
+    participant, _ = participant_add(chatroom=chatroom, user=user, role=role)
+    if " granted " in case:
+        r, w, x = GRANTS[case.rsplit(" ", 1)[1]]
+        for channel in (room["public"], room["private"]):
+            grant_set(channel=channel, user=user, r=r, w=w, x=x, actor=owner)
+    if case == "banned":
+        participant_ban(participant=participant, actor=owner)
+    return user
+
+
+@pytest.mark.parametrize("case", TABLE)
+def test_permission_table(case, room, owner, make_user):
+    user = caller_for(case, room, owner, make_user)
+    expected = TABLE[case]
+    if expected is None:
+        with pytest.raises(NotParticipant):
+            access_participant(user=user, chatroom_id=room["chatroom"].pk)
+        return
+    participant = access_participant(user=user, chatroom_id=room["chatroom"].pk)
+    rights = {channel.id: (channel.r, channel.w, channel.x) for channel in channel_access_list(participant=participant)}
+    assert (rights[room["public"].pk], rights[room["private"].pk]) == expected
+
+    for kind, channel in (("public", room["public"]), ("private", room["private"])):
+        r, w, x = expected[0] if kind == "public" else expected[1]
+        for need, allowed in (("r", r), ("w", w), ("x", x)):
+            if allowed:
+                assert access_channel(participant=participant, channel_id=channel.pk, need=need).id == channel.pk
+            elif not r:
+                # A channel the caller cannot read is not even admitted to exist.
+                with pytest.raises(NotFound):
+                    access_channel(participant=participant, channel_id=channel.pk, need=need)
+            else:
+                with pytest.raises(Forbidden) as error:
+                    access_channel(participant=participant, channel_id=channel.pk, need=need)
+                assert error.value.code == f"no_{need}_permission"
+
+
+def test_banned_participant_row_has_no_rights(room, owner, member):
+    # Whoever reaches the row directly (the admin, a future adapter) must not read through a ban.
+    participant = Participant.objects.get(chatroom=room["chatroom"], user=member)
+    participant_ban(participant=participant, actor=owner)
+    participant.refresh_from_db()
+    assert all(not (c.r or c.w or c.x) for c in channel_access_list(participant=participant))
+    assert readable_channels(participant=participant) == []
+
+
+def test_effective_permissions_rules():
+    assert effective_permissions(role="owner", public=False, grant=NONE) == RWX
+    assert effective_permissions(role="admin", public=False, grant=None) == RWX
+    assert effective_permissions(role="member", public=True, grant=None) == RW
+    assert effective_permissions(role="member", public=False, grant=None) == NONE
+    assert effective_permissions(role="member", public=True, grant=R) == R
+
+
+def test_channel_access_list_is_one_query_whatever_the_number_of_channels(
+    room, owner, member, django_assert_num_queries
+):
+    participant = Participant.objects.get(chatroom=room["chatroom"], user=member)
+    with django_assert_num_queries(1):
+        few = channel_access_list(participant=participant)
+    for number in range(20):
+        channel = channel_create(chatroom=room["chatroom"], name=f"extra{number}", public=number % 2 == 0)
+        grant_set(channel=channel, user=member, r=True, w=False, x=number % 3 == 0, actor=owner)
+    with django_assert_num_queries(1):
+        many = channel_access_list(participant=participant)
+    assert len(few) == 3 and len(many) == 23
+    assert [channel.name for channel in many[:3]] == ["default", "lobby", "staff"]
+
+
+def test_channel_access_list_ignores_other_users_grants(room, owner, member, make_user):
+    other = make_user()
+    participant_add(chatroom=room["chatroom"], user=other)
+    grant_set(channel=room["private"], user=other, r=True, w=True, x=True, actor=owner)
+    participant = Participant.objects.get(chatroom=room["chatroom"], user=member)
+    private = next(c for c in channel_access_list(participant=participant) if c.id == room["private"].pk)
+    assert (private.r, private.w, private.x) == NONE
+    assert ChannelGrant.objects.count() == 1
+
+
+def test_access_channel_of_another_chatroom_is_not_found(room, owner, member):
+    from chat.services.chatrooms import chatroom_create
+
+    elsewhere = chatroom_create(creator=owner, name="Elsewhere")
+    foreign_channel = elsewhere.channels.get()
+    participant = Participant.objects.get(chatroom=room["chatroom"], user=owner)
+    for channel_id in (foreign_channel.pk, uuid.uuid4()):
+        with pytest.raises(NotFound):
+            access_channel(participant=participant, channel_id=channel_id)
+
+
+def test_require_chatroom_admin(room, owner, admin_member, member):
+    chatroom = room["chatroom"]
+    for user in (owner, admin_member):
+        require_chatroom_admin(participant=Participant.objects.get(chatroom=chatroom, user=user))
+    with pytest.raises(Forbidden):
+        require_chatroom_admin(participant=Participant.objects.get(chatroom=chatroom, user=member))
+
+
+def test_access_participant(chatroom, member, outsider, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        participant = access_participant(user=member, chatroom_id=chatroom.pk)
+    assert participant.chatroom == chatroom and participant.user == member
+    with pytest.raises(NotFound):
+        access_participant(user=member, chatroom_id=uuid.uuid4())
+    with pytest.raises(NotParticipant):
+        access_participant(user=outsider, chatroom_id=chatroom.pk)

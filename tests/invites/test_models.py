@@ -1,0 +1,37 @@
+"""The invite tables refuse impossible rows themselves."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from invites.models import Invite, InviteRedemption
+
+pytestmark = pytest.mark.django_db
+
+
+def refused(create) -> bool:
+    """Whether the database refuses what `create` writes (inside its own savepoint)."""
+    try:
+        with transaction.atomic():
+            create()
+    except IntegrityError:
+        return True
+    return False
+
+
+def test_invite_uses_left_never_negative(chatroom, owner):
+    invite = Invite.objects.create(chatroom=chatroom, created_by=owner, uses_left=0, expires_at=timezone.now())
+    assert refused(lambda: Invite.objects.filter(pk=invite.pk).update(uses_left=F("uses_left") - 1))
+    invite.refresh_from_db()
+    assert invite.uses_left == 0
+
+
+def test_one_redemption_per_invite_and_user(chatroom, owner, member):
+    invite = Invite.objects.create(
+        chatroom=chatroom, created_by=owner, uses_left=3, expires_at=timezone.now() + timedelta(days=1)
+    )
+    InviteRedemption.objects.create(invite=invite, user=member)
+    assert refused(lambda: InviteRedemption.objects.create(invite=invite, user=member))
