@@ -7,6 +7,7 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.http import is_same_domain
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.renderers import JSONRenderer
@@ -53,6 +54,21 @@ def _origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+def _trusted(origin: str, own: str) -> bool:
+    """This server, or an entry of CSRF_TRUSTED_ORIGINS read as Django's CSRF check reads it (`*.` subdomains)."""
+    if origin == own:
+        return True
+    scheme, _, netloc = origin.partition("://")
+    for item in settings.CSRF_TRUSTED_ORIGINS:
+        item = item.lower().rstrip("/")
+        if origin == item:
+            return True
+        trusted_scheme, _, trusted_netloc = item.partition("://")
+        if "*" in trusted_netloc and scheme == trusted_scheme and is_same_domain(netloc, trusted_netloc.lstrip("*")):
+            return True
+    return False
+
+
 def enforce_cross_site_rule(request: HttpRequest) -> None:
     """A cookie-authenticated write must be JSON (else 415) from this server or a trusted origin (else 403)."""
     if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
@@ -70,8 +86,7 @@ def enforce_cross_site_rule(request: HttpRequest) -> None:
     if origin is None:
         return  # neither header: not a browser page, nothing ambient to abuse
     own = f"{request.scheme}://{request.get_host()}".lower()
-    trusted = {own, *(item.lower().rstrip("/") for item in settings.CSRF_TRUSTED_ORIGINS)}
-    if origin.lower().rstrip("/") not in trusted:
+    if not _trusted(origin.lower().rstrip("/"), own):
         raise exceptions.PermissionDenied(
             detail=exceptions.ErrorDetail("Cross-site request refused.", code="cross_site_refused")
         )
