@@ -14,6 +14,7 @@ from chat.api.origam import rendering
 from chat.api.origam.serializers import (
     ChatroomCreateSerializer,
     InfoSerializer,
+    JSONBodyParser,
     MessagePostSerializer,
     MessageQuerySerializer,
     MessageSerializer,
@@ -45,6 +46,7 @@ class OrigamView(APIView):
 
     authentication_classes = [BearerTokenAuthentication, SessionCookieAuthentication]
     permission_classes = [IsAuthenticated]
+    parser_classes = [JSONBodyParser]
 
 
 class ChatroomView(OrigamView):

@@ -207,3 +207,25 @@ def test_malformed_json_bodies_are_400(bearer, owner, chatroom, body):
     response = bearer(owner).generic("POST", room_url(chatroom, "messages"), body, content_type="application/json")
     assert_error(response, 400)
     assert Message.objects.filter(chatroom=chatroom).count() == 1
+
+
+def test_json_nested_too_deeply_is_400_not_a_crash(bearer, owner, chatroom):
+    body = "[" * 100_000 + "]" * 100_000
+    response = bearer(owner).generic("POST", room_url(chatroom, "messages"), body, content_type="application/json")
+    assert_error(response, 400, "parse_error")
+
+
+def test_body_beyond_the_upload_limit_is_413(bearer, owner, chatroom, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = '{"text": "' + "x" * 20_000 + '"}'
+    response = bearer(owner).generic("POST", room_url(chatroom, "messages"), body, content_type="application/json")
+    assert_error(response, 413, "too_large")
+    assert Message.objects.filter(chatroom=chatroom).count() == 1
+
+
+@pytest.mark.parametrize("endpoint", ["polledData", "messages", "info", "usersToInvite"])
+def test_the_browsable_api_shows_the_endpoints(bearer, owner, chatroom, endpoint):
+    response = bearer(owner).get(room_url(chatroom, endpoint), HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"Django REST framework" in response.content
