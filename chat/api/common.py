@@ -143,6 +143,13 @@ def _flatten(detail: Any) -> tuple[str, str]:
     return str(detail), getattr(detail, "code", "invalid") or "invalid"
 
 
+def _challenge(context: dict) -> dict[str, str]:
+    """The WWW-Authenticate header a 401 must carry: the view's first authentication scheme."""
+    request, view = context.get("request"), context.get("view")
+    challenge = view.get_authenticate_header(request) if view is not None and request is not None else None
+    return {"WWW-Authenticate": challenge} if challenge else {}
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Turns domain and framework errors into `{"detail", "code"}` with the right status."""
     headers: dict[str, str] = {}
@@ -150,6 +157,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         status_code = next(code for cls, code in DOMAIN_STATUS.items() if isinstance(exc, cls))
         if isinstance(exc, domain.Throttled):
             headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, domain.NotAuthenticated):
+            headers.update(_challenge(context))
         body = error_body(exc.detail, exc.code)
     elif isinstance(exc, RequestDataTooBig):
         status_code, body = 413, error_body("The request body is too large.", "too_large")
@@ -167,14 +176,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
         if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
-            request = context.get("request")
-            view = context.get("view")
-            if view is not None and request is not None:
-                challenge = view.get_authenticate_header(request)
-                if challenge:
-                    headers["WWW-Authenticate"] = challenge
-                else:
-                    status_code = 401
+            status_code = 401
+            headers.update(_challenge(context))
     else:
         return None
     from rest_framework.views import set_rollback  # here: rest_framework.views imports this module
