@@ -1,0 +1,78 @@
+"""The hot reads cost a fixed number of queries, however many messages, channels and participants there are."""
+
+import pytest
+
+from chat.models import Channel, Participant
+from chat.services.chatrooms import channel_create, grant_set
+from chat.services.messages import message_post
+from chat.services.participants import participant_add
+from tests.api.teahaz.conftest import as_user, url
+
+# Authentication (the cookie's token with its user), the caller's membership, the channels with the caller's
+# grants, and the page itself.
+MESSAGES_QUERIES = 4
+# Authentication, membership, and the list.
+LIST_QUERIES = 3
+
+
+@pytest.fixture(params=[3, 60], ids=["small", "large"])
+def size(request) -> int:
+    return request.param
+
+
+@pytest.fixture
+def busy_room(make_user, owner, member, chatroom, size):
+    """A chatroom with `size` messages, channels (some granted, some private) and participants."""
+    default = Channel.objects.get(chatroom=chatroom, is_default=True)
+    owner_participant = Participant.objects.get(user=owner, chatroom=chatroom)
+    for index in range(size):
+        channel = channel_create(chatroom=chatroom, name=f"c{index}", public=index % 2 == 0)
+        if index % 3 == 0:
+            grant_set(channel=channel, user=member, r=True, w=False, x=False, actor=owner)
+        participant_add(chatroom=chatroom, user=make_user(f"u{index}"))
+        message_post(participant=owner_participant, channel_id=default.id, body=f"m{index}")
+        message_post(participant=owner_participant, channel_id=channel.id, body=f"n{index}")
+    return chatroom
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"get-method": "count"},
+        {"get-method": "count", "count": "100"},
+        {"get-method": "since", "time": "0"},
+        {"get-method": "since", "time": "0", "channel": "default"},
+    ],
+)
+def test_get_messages_costs_a_fixed_number_of_queries(
+    logged_in, member, busy_room, size, params, django_assert_num_queries
+):
+    client = logged_in(member)
+    headers = {**as_user(member), **params}
+    if headers.pop("channel", None):
+        headers["channelID"] = str(Channel.objects.get(chatroom=busy_room, is_default=True).id)
+    with django_assert_num_queries(MESSAGES_QUERIES):
+        response = client.get(url("messages", busy_room.id), headers=headers)
+    assert response.status_code == 200
+    readable = sum(1 for i in range(size) if i % 2 == 0 or i % 3 == 0)
+    visible = 1 + size if "channelID" in headers else 1 + size + readable  # the welcome, m*, n* where readable
+    limit = int(params.get("count", 10)) if params["get-method"] == "count" else 100
+    assert len(response.json()) == min(limit, visible)
+
+
+def test_get_channels_costs_a_fixed_number_of_queries(logged_in, member, busy_room, size, django_assert_num_queries):
+    client = logged_in(member)
+    with django_assert_num_queries(LIST_QUERIES):
+        response = client.get(url("channels", busy_room.id), headers=as_user(member))
+    assert response.status_code == 200
+    # default, the public ones, and the private ones granted to the member.
+    assert len(response.json()) == 1 + sum(1 for i in range(size) if i % 2 == 0 or i % 3 == 0)
+    assert "c1" not in {channel["channel_name"] for channel in response.json()}
+
+
+def test_get_users_costs_a_fixed_number_of_queries(logged_in, member, busy_room, size, django_assert_num_queries):
+    client = logged_in(member)
+    with django_assert_num_queries(LIST_QUERIES):
+        response = client.get(url("users", busy_room.id), headers=as_user(member))
+    assert response.status_code == 200
+    assert len(response.json()) == size + 2
