@@ -25,6 +25,11 @@ class TokenView(APIView):
     permission_classes = []
     serializer_class = TokenRequestSerializer
 
+    def perform_authentication(self, request: Request) -> None:
+        # Lazy: a client still sending an old, revoked token must be able to log in afresh;
+        # only DELETE looks at the bearer token (through request.auth).
+        pass
+
     def post(self, request: Request) -> Response:
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
