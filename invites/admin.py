@@ -1,0 +1,143 @@
+"""Invites in the moderation desk: their state at a glance, their redemptions, and bulk revocation."""
+
+from datetime import datetime
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from chat.admin import ModerationAdmin
+from invites.models import Invite, InviteRedemption
+from invites.services import invite_create, invite_revoke
+
+
+class InviteStateFilter(admin.SimpleListFilter):
+    """The invite's state as plain column conditions (no join), in the order Invite.state decides it."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(Invite.State.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        now = timezone.now()
+        live = queryset.filter(revoked_at__isnull=True)
+        match self.value():
+            case Invite.State.REVOKED:
+                return queryset.filter(revoked_at__isnull=False)
+            case Invite.State.EXPIRED:
+                return live.filter(expires_at__lte=now)
+            case Invite.State.USED_UP:
+                return live.filter(expires_at__gt=now, uses_left=0)
+            case Invite.State.ACTIVE:
+                return live.filter(expires_at__gt=now, uses_left__gt=0)
+        return queryset
+
+
+class RedemptionInline(admin.TabularInline):
+    """Who joined with the invite, and when: a record, never edited."""
+
+    model = InviteRedemption
+    fields = ("user", "redeemed_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("user").order_by("redeemed_at", "pk")
+
+    def has_add_permission(self, request: HttpRequest, obj: Invite | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Invite | None = None) -> bool:
+        return False
+
+
+class InviteCreateForm(forms.ModelForm):
+    """Creates an invite through invite_create: a number of uses and an expiry in the future."""
+
+    uses = forms.IntegerField(min_value=1, initial=1)
+
+    class Meta:
+        model = Invite
+        fields = ("chatroom", "expires_at")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The limit is a setting: read it when the form is built, not when the module is imported.
+        self.fields["uses"] = forms.IntegerField(min_value=1, max_value=settings.CHAT_INVITE_MAX_USES, initial=1)
+        self.fields["expires_at"].required = False
+        self.fields["expires_at"].help_text = "Leave empty for the default lifetime."
+
+    def clean_expires_at(self) -> datetime | None:
+        expires_at = self.cleaned_data.get("expires_at")
+        if expires_at is not None and expires_at <= timezone.now():
+            raise forms.ValidationError("The expiry must lie in the future.")
+        return expires_at
+
+
+@admin.register(Invite)
+class InviteAdmin(ModerationAdmin):
+    """Invites: created through invite_create, revoked in bulk through invite_revoke, never edited or deleted."""
+
+    list_display = ("short_id", "chatroom", "created_by", "uses_left", "expires_at", "state", "created_at")
+    list_select_related = ("chatroom", "created_by")
+    list_filter = (InviteStateFilter, ("created_at", admin.DateFieldListFilter))
+    search_fields = ("=id", "chatroom__name")
+    ordering = ("-created_at", "id")
+    autocomplete_fields = ("chatroom",)
+    inlines = (RedemptionInline,)
+    actions = ("revoke_invites",)
+    view_fields = ("id", "chatroom", "created_by", "created_at", "uses_left", "expires_at", "revoked_at", "revoked_by")
+
+    @admin.display(description="invite")
+    def short_id(self, invite: Invite) -> str:
+        return f"{invite.id[:8]}…"
+
+    @admin.display(description="state")
+    def state(self, invite: Invite) -> str:
+        return Invite.State(invite.state).label
+
+    def has_change_permission(self, request: HttpRequest, obj: Invite | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Invite | None = None) -> bool:
+        # Revoke instead: the invite and its redemptions stay as the record of who came in with it.
+        return False
+
+    def get_form(self, request: HttpRequest, obj: Invite | None = None, **kwargs) -> type[forms.ModelForm]:
+        if obj is None:
+            kwargs["form"] = InviteCreateForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Invite | None = None) -> tuple[str, ...]:
+        return ("chatroom", "uses", "expires_at") if obj is None else self.view_fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Invite | None = None) -> tuple[str, ...]:
+        return () if obj is None else self.view_fields
+
+    def get_inlines(self, request: HttpRequest, obj: Invite | None) -> tuple:
+        return self.inlines if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: Invite, form: forms.ModelForm, change: bool) -> None:
+        created = invite_create(
+            chatroom=form.cleaned_data["chatroom"],
+            created_by=request.user,
+            uses=form.cleaned_data["uses"],
+            expires_at=form.cleaned_data["expires_at"],
+        )
+        # The admin logs and redirects with the object it was given: make it the created invite.
+        obj.__dict__.update({field.attname: getattr(created, field.attname) for field in created._meta.concrete_fields})
+        obj._state.adding = False
+        obj._state.db = created._state.db
+
+    @admin.action(description="Revoke selected invites", permissions=["moderate"])
+    def revoke_invites(self, request: HttpRequest, queryset: QuerySet) -> None:
+        if self.too_many(request, queryset):
+            return
+        live = queryset.filter(revoked_at__isnull=True).select_related("chatroom")
+        self.apply_each(request, live, lambda invite: invite_revoke(invite=invite, actor=request.user), "Revoked")
