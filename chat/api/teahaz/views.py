@@ -101,6 +101,10 @@ class TeahazView(APIView):
     def get_permissions(self) -> list[BasePermission]:
         return [] if self.is_public() else super().get_permissions()
 
+    def get_authenticate_header(self, request: Request) -> str:
+        # Log-in methods run no authenticator, yet their 401 must still name a scheme the client can use.
+        return self.authentication_classes[0]().authenticate_header(request)
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         method = request.method.lower()
         if method not in self.http_method_names or not hasattr(self, method):

@@ -223,6 +223,7 @@ def test_every_log_in_failure_looks_alike(api_client, member, outsider, chatroom
         response = post_json(api_client, url("login", chatroom_id), body)
         assert response.status_code == 401, body
         assert response.json() == WRONG
+        assert response["WWW-Authenticate"] == "Bearer"
         assert not response.cookies
     assert not AuthToken.objects.exists()
 
@@ -345,6 +346,14 @@ def test_delete_login_revokes_the_token_and_clears_the_cookie(logged_in, member,
     replay = APIClient()
     replay.cookies[str(chatroom.id)] = raw
     assert replay.get(url("login", chatroom.id), headers=as_user(member)).status_code == 401
+
+
+def test_delete_login_without_a_body_passes_whatever_the_content_type_says(logged_in, member, chatroom):
+    """runserver (wsgiref) labels a request without Content-Type as text/plain; a bodyless DELETE is no form."""
+    client = logged_in(member)
+    response = client.generic("DELETE", url("login", chatroom.id), "", content_type="text/plain")
+    assert response.status_code == 200
+    assert AuthToken.objects.get(user=member).revoked_at is not None
 
 
 def test_delete_login_revokes_only_that_log_in(logged_in, member, chatroom):
