@@ -88,25 +88,9 @@ def message_post(
         message_id = _as_uuid(message_id, Invalid("The message id must be a UUID.", code="invalid_message_id"))
     bad_mention = Invalid("Only participants of this chatroom can be mentioned.", code="invalid_mention")
     mentions = {_as_uuid(mention, bad_mention) for mention in mention_ids}
-    if mentions:
-        found = set(
-            Participant.objects.filter(
-                chatroom_id=participant.chatroom_id, user_id__in=mentions, state=Participant.State.ACTIVE
-            ).values_list("user_id", flat=True)
-        )
-        if found != mentions:
-            raise bad_mention
+    bad_reply = Invalid("replyID does not name a message you can read here.", code="invalid_reply")
     if reply_to_id is not None:
-        bad_reply = Invalid("replyID does not name a message you can read here.", code="invalid_reply")
         reply_to_id = _as_uuid(reply_to_id, bad_reply)
-        readable = {channel.id for channel in readable_channels(participant=participant)}
-        reply_channel = (
-            Message.objects.filter(pk=reply_to_id, chatroom_id=participant.chatroom_id, hidden_at__isnull=True)
-            .values_list("channel_id", flat=True)
-            .first()
-        )
-        if reply_channel not in readable:
-            raise bad_reply
 
     same = {
         "author_id": participant.user_id,
@@ -118,11 +102,30 @@ def message_post(
         "mention_ids": mentions,
     }
     if message_id is not None:
+        # A retry is answered before the checks below: they held when it was stored and may not now.
         stored = Message.objects.filter(pk=message_id).first()
         if stored is not None:
             if _same_message(stored, **same):
                 return stored, False
             raise Conflict("A different message with this id exists.", code="message_id_conflict")
+
+    if mentions:
+        found = set(
+            Participant.objects.filter(
+                chatroom_id=participant.chatroom_id, user_id__in=mentions, state=Participant.State.ACTIVE
+            ).values_list("user_id", flat=True)
+        )
+        if found != mentions:
+            raise bad_mention
+    if reply_to_id is not None:
+        readable = {channel.id for channel in readable_channels(participant=participant)}
+        reply_channel = (
+            Message.objects.filter(pk=reply_to_id, chatroom_id=participant.chatroom_id, hidden_at__isnull=True)
+            .values_list("channel_id", flat=True)
+            .first()
+        )
+        if reply_channel not in readable:
+            raise bad_reply
 
     html, text = _rendered(body=body, fmt=fmt, key_id=key_id, has_mentions=bool(mentions))
     try:

@@ -235,3 +235,21 @@ def test_hide_and_unhide_leave_a_trail_and_steer_message_page(me, channel_id, ch
         (owner.pk, "hide", f"message {message.pk}", "insulting", chatroom.pk),
         (owner.pk, "unhide", f"message {message.pk}", "", chatroom.pk),
     ]
+
+
+def test_a_retry_answers_the_stored_message_even_when_its_checks_would_now_fail(me, channel_id, chatroom, owner):
+    # The first send was stored but its answer was lost; meanwhile the replied-to message was hidden
+    # and the mentioned user left. The retry must still answer the stored message, not 400.
+    from chat.services.participants import participant_add, participant_remove
+
+    owners = Participant.objects.get(chatroom=chatroom, user=owner)
+    question, _ = post(owners, channel_id, "question")
+    friend = participant_add(chatroom=chatroom, user=type(owner).objects.create_user(username="friend"))[0]
+    message_id = uuid.uuid4()
+    kwargs = {"message_id": message_id, "reply_to_id": question.pk, "mention_ids": [friend.user_id]}
+    post(me, channel_id, "answer", **kwargs)
+    message_hide(message=question, actor=owner, reason="")
+    participant_remove(participant=friend, actor=friend.user)
+    again, created = post(me, channel_id, "answer", **kwargs)
+    assert (again.pk, created) == (message_id, False)
+    assert user_messages().count() == 2
