@@ -155,7 +155,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Turns domain and framework errors into `{"detail", "code"}` with the right status."""
     headers: dict[str, str] = {}
     if isinstance(exc, domain.ChatError):
-        status_code = next(code for cls, code in DOMAIN_STATUS.items() if isinstance(exc, cls))
+        # A ChatError of no listed kind is still the caller's fault: 400, never a 500.
+        status_code = next((code for cls, code in DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
         if isinstance(exc, domain.Throttled):
             headers["Retry-After"] = str(exc.retry_after)
         if isinstance(exc, domain.NotAuthenticated):

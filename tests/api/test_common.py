@@ -13,6 +13,7 @@ from chat import exceptions as domain
 from chat.api.common import client_address
 
 RAISES = {
+    "chat_error": (domain.ChatError(), 400),
     "invalid": (domain.Invalid("Bad input.", code="invalid_topic"), 400),
     "not_authenticated": (domain.NotAuthenticated(), 401),
     "forbidden": (domain.Forbidden(), 403),
