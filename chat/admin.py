@@ -98,6 +98,13 @@ class ModerationAdmin(admin.ModelAdmin):
         codename = get_permission_codename("change", self.opts)
         return request.user.has_perm(f"{self.opts.app_label}.{codename}")
 
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        # The object's page offers the list's moderation actions to those allowed to take them.
+        extra_context = {**(extra_context or {}), "can_moderate": self.has_moderate_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def too_many(self, request: HttpRequest, queryset: QuerySet) -> bool:
         """Refuses (with a message) a selection larger than one request should walk through."""
         if queryset.order_by()[: BULK_ACTION_LIMIT + 1].count() > BULK_ACTION_LIMIT:
@@ -300,6 +307,9 @@ class AuthTokenAdmin(ModerationAdmin):
     list_filter = (TokenStateFilter, TokenScopeFilter)
     search_fields = ("user__username", "name")
     ordering = ("-created_at", "-id")
+    # Every Teahaz log-in adds a row: the table grows like the message table.
+    show_full_result_count = False
+    paginator = CheapCountPaginator
     fields = ("user", "chatroom", "name", "created_at", "expires_at", "revoked_at")
     readonly_fields = ("created_at",)
     autocomplete_fields = ("user",)
@@ -376,6 +386,17 @@ def count_of(model: type[Model], field: str, **conditions: object) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
+class CappedCount(Subquery):
+    """COUNT(*) of a sliced subquery: stops after the slice, so a chatroom with millions of messages stays cheap."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
+    output_field = IntegerField()
+
+
+# The chatroom list counts each chatroom's messages up to this, then shows "10000+".
+MESSAGE_COUNT_CAP = 10_000
+
+
 class ParticipantInline(admin.TabularInline):
     """Who is in the chatroom; roles and bans change through the participant actions."""
 
@@ -421,7 +442,9 @@ class ChatroomChangeList(ChangeList):
         if "message_count" not in self.root_queryset.query.annotations:
             self.root_queryset = self.root_queryset.annotate(
                 participant_count=count_of(Participant, "chatroom", state=Participant.State.ACTIVE),
-                message_count=count_of(Message, "chatroom"),
+                message_count=CappedCount(
+                    Message.objects.filter(chatroom=OuterRef("pk")).order_by().values("pk")[: MESSAGE_COUNT_CAP + 1]
+                ),
             )
         return super().get_queryset(request, exclude_parameters)
 
@@ -478,7 +501,9 @@ class ChatroomAdmin(admin.ModelAdmin):
     @admin.display(description="messages", ordering="message_count")
     def message_count(self, chatroom: Chatroom) -> str:
         url = reverse("admin:chat_message_changelist")
-        return format_html('<a href="{}?chatroom__id__exact={}">{}</a>', url, chatroom.pk, chatroom.message_count)
+        count = chatroom.message_count
+        shown = f"{MESSAGE_COUNT_CAP}+" if count > MESSAGE_COUNT_CAP else str(count)
+        return format_html('<a href="{}?chatroom__id__exact={}">{}</a>', url, chatroom.pk, shown)
 
     def save_model(self, request: HttpRequest, obj: Chatroom, form: forms.ModelForm, change: bool) -> None:
         if change:
@@ -786,6 +811,8 @@ class MessageAdmin(ModerationAdmin):
     search_fields = ("text", "author__username")
     # Served by chat_msg_room_time_idx / chat_msg_channel_time_idx when filtered by chatroom or channel.
     ordering = ("-sent_at", "-id")
+    # Sorting a million rows by another column would be a full sort: only time order is offered.
+    sortable_by = ("sent_at",)
     show_full_result_count = False
     paginator = CheapCountPaginator
     list_per_page = 100

@@ -30,6 +30,9 @@ class _FormInputs(HTMLParser):
         self.forms: list[list[tuple[str, str]]] = []
         self._current: list[tuple[str, str]] | None = None
         self._select: str | None = None
+        self._options: list[str] = []
+        self._chosen = False
+        self._multiple = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
@@ -39,8 +42,14 @@ class _FormInputs(HTMLParser):
             return
         elif tag == "select":
             self._select = attributes.get("name")
-        elif tag == "option" and self._select and "selected" in attributes:
-            self._current.append((self._select, attributes.get("value") or ""))
+            self._options = []
+            self._chosen = False
+            self._multiple = "multiple" in attributes
+        elif tag == "option" and self._select:
+            self._options.append(attributes.get("value") or "")
+            if "selected" in attributes:
+                self._chosen = True
+                self._current.append((self._select, attributes.get("value") or ""))
         elif tag in ("input", "textarea") and attributes.get("name"):
             kind = attributes.get("type")
             if kind == "submit" or (kind == "checkbox" and "checked" not in attributes):
@@ -49,7 +58,10 @@ class _FormInputs(HTMLParser):
             self._current.append((attributes["name"], attributes.get("value") or default))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
+        if tag == "select" and self._select:
+            # A single select without a chosen option submits its first one.
+            if not self._chosen and not self._multiple and self._options:
+                self._current.append((self._select, self._options[0]))
             self._select = None
         if tag == "form" and self._current is not None:
             self.forms.append(self._current)
@@ -729,3 +741,56 @@ def test_chatroom_filter_lists_a_few_chatrooms_and_always_the_chosen_one(
     assert [label for _value, label in spec.lookup_choices] == ["Zzz room", "Tea room"]
     assert {message.chatroom_id for message in response.context["cl"].result_list} == {late.pk}
     assert admin_client.get(changelist_url(Message), {"chatroom__id__exact": "nope"}).status_code == 302
+
+
+def test_chatroom_list_sorts_by_its_counts(admin_client, make_user, chatroom, member_participant):
+    for text in ("one", "two"):
+        post(member_participant, text)
+    quiet = chatroom_create(creator=make_user("quiet"), name="A quiet room")
+    columns = admin_client.get(changelist_url(Chatroom)).context["cl"].list_display
+    by_messages = listed(admin_client, Chatroom, o=f"-{list(columns).index('message_count')}")
+    assert by_messages == [chatroom, quiet]
+    by_people = listed(admin_client, Chatroom, o=str(list(columns).index("participant_count")))
+    assert by_people == [quiet, chatroom]
+
+
+def test_ban_from_the_participant_page_leads_to_the_reason_page(admin_client, member_participant):
+    form = form_holding(admin_client.get(change_url(member_participant)), "_selected_action")
+    assert form["action"] == ["ban"]
+    reason_page = admin_client.post(changelist_url(Participant), form)
+    assert reason_page.status_code == 200 and "reason" in reason_page.context["form"].fields
+
+
+def test_staff_without_the_change_permission_cannot_moderate(client, make_user, member_participant):
+    from django.contrib.auth.models import Permission
+
+    viewer = make_user("viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_message"))
+    client.force_login(viewer)
+    message = post(member_participant, "keep me")
+    page = client.get(changelist_url(Message))
+    assert message in page.context["cl"].result_list and b"hide_messages" not in page.content
+    run_action(client, Message, "hide_messages", [message])
+    message.refresh_from_db()
+    assert message.hidden_at is None
+    assert not ModerationLog.objects.exists()
+
+
+def test_moderation_buttons_only_for_moderators(client, make_user, member_participant):
+    from django.contrib.auth.models import Permission
+
+    viewer = make_user("viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_message"))
+    client.force_login(viewer)
+    message = post(member_participant, "look")
+    page = client.get(change_url(message))
+    assert page.status_code == 200 and b"hide_messages" not in page.content
+
+
+def test_chatroom_list_caps_the_message_count(admin_client, monkeypatch, chatroom, member_participant):
+    monkeypatch.setattr("chat.admin.MESSAGE_COUNT_CAP", 2)
+    for text in ("one", "two", "three"):
+        post(member_participant, text)
+    response = admin_client.get(changelist_url(Chatroom))
+    assert response.context["cl"].result_list[0].message_count == 3
+    assert b">2+</a>" in response.content
