@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db import connections, transaction
 from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Substr
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -162,6 +163,13 @@ class ModerationAdmin(admin.ModelAdmin):
             "media": self.media,
         }
         return TemplateResponse(request, "admin/action_reason.html", context)
+
+
+def adopt(obj: Model, stored: Model) -> None:
+    """Makes the admin's unsaved object the one a service stored: the admin logs and redirects with its own."""
+    obj.__dict__.update({field.attname: getattr(stored, field.attname) for field in stored._meta.concrete_fields})
+    obj._state.adding = False
+    obj._state.db = stored._state.db
 
 
 def _uuid_or_none(value: object) -> uuid.UUID | None:
@@ -340,10 +348,7 @@ class AuthTokenAdmin(ModerationAdmin):
             name=form.cleaned_data["name"] or f"issued in the admin by {request.user}",
             ttl_seconds=form.cleaned_data["days"] * 86400,
         )
-        # The admin logs and answers about the object it was given: make it the stored token.
-        obj.__dict__.update({field.attname: getattr(token, field.attname) for field in token._meta.concrete_fields})
-        obj._state.adding = False
-        obj._state.db = token._state.db
+        adopt(obj, token)
         request._issued_raw_token = raw
 
     def response_add(self, request: HttpRequest, obj: AuthToken, post_url_continue: str | None = None) -> HttpResponse:
@@ -516,10 +521,7 @@ class ChatroomAdmin(admin.ModelAdmin):
             reference_category=form.cleaned_data["reference_category"],
             reference_record_id=form.cleaned_data["reference_record_id"],
         )
-        # The admin logs and redirects with the object it was given: make it the created chatroom.
-        obj.__dict__.update({field.attname: getattr(created, field.attname) for field in created._meta.concrete_fields})
-        obj._state.adding = False
-        obj._state.db = created._state.db
+        adopt(obj, created)
 
     def has_delete_permission(self, request: HttpRequest, obj: Chatroom | None = None) -> bool:
         # Deleting would take every message with it (and list each one on the confirmation page).
@@ -579,11 +581,7 @@ class ParticipantAdmin(ModerationAdmin):
         participant, _created = participant_add(
             chatroom=form.cleaned_data["chatroom"], user=form.cleaned_data["user"], invited_by=request.user
         )
-        obj.__dict__.update(
-            {field.attname: getattr(participant, field.attname) for field in participant._meta.concrete_fields}
-        )
-        obj._state.adding = False
-        obj._state.db = participant._state.db
+        adopt(obj, participant)
 
     def delete_model(self, request: HttpRequest, obj: Participant) -> None:
         participant_remove(participant=obj, actor=request.user)
@@ -708,11 +706,11 @@ class ChannelAdmin(admin.ModelAdmin):
         created = channel_create(
             chatroom=form.cleaned_data["chatroom"], name=form.cleaned_data["name"], public=form.cleaned_data["public"]
         )
-        obj.__dict__.update({field.attname: getattr(created, field.attname) for field in created._meta.concrete_fields})
-        obj._state.adding = False
-        obj._state.db = created._state.db
+        adopt(obj, created)
 
-    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset, change: bool) -> None:
+    def save_formset(
+        self, request: HttpRequest, form: forms.ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
         """Saves the grants through the services (never formset.save()), keeping what the admin's log expects."""
         channel = form.instance
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from chat.admin import ModerationAdmin
+from chat.admin import ModerationAdmin, adopt
 from invites.models import Invite, InviteRedemption
 from invites.services import invite_create, invite_revoke
 
@@ -130,10 +130,7 @@ class InviteAdmin(ModerationAdmin):
             uses=form.cleaned_data["uses"],
             expires_at=form.cleaned_data["expires_at"],
         )
-        # The admin logs and redirects with the object it was given: make it the created invite.
-        obj.__dict__.update({field.attname: getattr(created, field.attname) for field in created._meta.concrete_fields})
-        obj._state.adding = False
-        obj._state.db = created._state.db
+        adopt(obj, created)
 
     @admin.action(description="Revoke selected invites", permissions=["moderate"])
     def revoke_invites(self, request: HttpRequest, queryset: QuerySet) -> None:
