@@ -217,6 +217,9 @@ class Message(models.Model):
             models.Index(fields=["channel", "sent_at", "id"], name="chat_msg_channel_time_idx"),
             models.Index(fields=["chatroom", "sent_at", "id"], name="chat_msg_room_time_idx"),
             models.Index(fields=["author", "sent_at"], name="chat_msg_author_time_idx"),
+            # The admin's moderation list: newest first over every chatroom, and the hidden ones.
+            models.Index(fields=["sent_at", "id"], name="chat_msg_time_idx"),
+            models.Index(fields=["sent_at"], condition=Q(hidden_at__isnull=False), name="chat_msg_hidden_time_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=["text", "system"]), name="chat_message_kind_valid"),
