@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from chat.api.origam.views import ChatroomListView
 from chat.api.tokens import TokenView
 
 handler400 = "chat.api.common.json_bad_request"
@@ -22,6 +23,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     # The Origam chat protocol (its API root is fixed by the real client), its page and avatars.
     path("chatrooms/Chat/", include("chat.api.origam.urls")),
+    path("chatrooms/Chat", ChatroomListView.as_view()),
     path("", include("chat.api.origam.asset_urls")),
     # The Teahaz protocol, at the server root and at /api/v0/ (where the real clients look).
     path("api/v0/", include(("chat.api.teahaz.urls", "teahaz"), namespace="teahaz-v0")),

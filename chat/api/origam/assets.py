@@ -21,6 +21,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
 from chat.api.common import error_body, json_not_found
+from chat.api.origam.rendering import NO_AUTHOR_ID
 from chat.exceptions import NotFound
 from chat.models import User
 from chat.selectors.avatars import user_avatar_row
@@ -205,10 +206,14 @@ def avatar(request: HttpRequest, user_id: str) -> HttpResponse:
         return _method_not_allowed()
     if not UUID_PATTERN.fullmatch(user_id):
         return json_not_found(request)
-    try:
-        row = user_avatar_row(user_id=uuid.UUID(user_id))
-    except NotFound:
-        return json_not_found(request)
+    if uuid.UUID(user_id) == uuid.UUID(NO_AUTHOR_ID):
+        # System messages (and those of deleted accounts) carry the nil id: they get a neutral avatar.
+        row = {"avatar": "", "display_name": "System", "username": "", "color_r": 128, "color_g": 128, "color_b": 128}
+    else:
+        try:
+            row = user_avatar_row(user_id=uuid.UUID(user_id))
+        except NotFound:
+            return json_not_found(request)
     if row["avatar"]:
         uploaded = _uploaded_avatar(request, row["avatar"])
         if uploaded is not None:

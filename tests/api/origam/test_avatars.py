@@ -354,3 +354,14 @@ def test_validator_refuses_more_than_two_mebibytes():
         validate_avatar(upload("big.png", content))
 
     assert caught.value.code == "avatar_too_large"
+
+
+@pytest.mark.django_db
+def test_the_nil_id_of_system_messages_has_a_neutral_avatar(client):
+    response = client.get("/chatrooms/Avatar/00000000-0000-0000-0000-000000000000")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    svg = parse_svg(response.content)
+    assert svg[0].get("fill") == "#808080"
+    assert svg[1].text == "S"

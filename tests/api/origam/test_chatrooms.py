@@ -153,3 +153,12 @@ def test_create_inviting_an_inactive_user_is_400(bearer, owner, make_user):
     response = bearer(owner).post(API + "chatrooms/create", body, format="json")
     assert response.status_code == 400 and response.json()["code"] == "unknown_user"
     assert not Chatroom.objects.exists()
+
+
+def test_the_api_root_answers_without_its_trailing_slash_too(api_client, owner, chatroom):
+    api_client.force_login(owner)
+
+    response = api_client.get("/chatrooms/Chat")
+
+    assert response.status_code == 200
+    assert [room["id"] for room in response.json()] == [str(chatroom.pk)]
