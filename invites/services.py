@@ -95,12 +95,23 @@ def invite_redeem_for_user(*, invite: Invite, user: User) -> Participant:
     return participant
 
 
+def _is_participant_named(*, invite: Invite, username: object) -> bool:
+    if not isinstance(username, str) or not is_storable(username):
+        return False
+    return Participant.objects.filter(
+        chatroom_id=invite.chatroom_id, state=Participant.State.ACTIVE, user__username__iexact=username.strip()
+    ).exists()
+
+
 def invite_redeem(
     *, invite_id: str, chatroom_id: object, username: str, password: str, address: str
 ) -> tuple[Participant, User]:
     """Redeems an invite with an existing account (its password) or a new one, atomically."""
     invite = invite_get(invite_id=invite_id, chatroom_id=chatroom_id)
-    _refuse_unusable(invite)
+    # Refused before any account is made or password hashed, unless the caller is in already and needs
+    # no use (a second redemption racing the one that took the last use, say).
+    if invite.state != Invite.State.ACTIVE and not _is_participant_named(invite=invite, username=username):
+        _refuse_unusable(invite)
     with transaction.atomic():
         user, _created = user_get_or_create(username=username, password=password, address=address)
         participant = invite_redeem_for_user(invite=invite, user=user)

@@ -87,6 +87,22 @@ def test_existing_participant_consumes_no_use(chatroom, owner, member):
     assert uses_left(invite) == 1 and not InviteRedemption.objects.exists()
 
 
+@pytest.mark.parametrize("state", ["expired", "revoked", "used_up"])
+def test_existing_participant_gets_in_even_on_an_unusable_invite(chatroom, owner, member, state):
+    invite = invite_create(chatroom=chatroom, created_by=owner, uses=1)
+    if state == "expired":
+        Invite.objects.filter(pk=invite.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    elif state == "revoked":
+        invite_revoke(invite=invite, actor=owner)
+    else:
+        redeem(invite, "first")
+    participant, user = redeem(invite, "Member", PASSWORD)
+    assert user == member and participant == Participant.objects.get(chatroom=chatroom, user=member)
+    # ... with the right password only.
+    with pytest.raises(NotAuthenticated):
+        redeem(invite, "member", "not the password")
+
+
 def test_unknown_or_foreign_invite_is_not_found(chatroom, owner):
     elsewhere = chatroom_create(creator=owner, name="Elsewhere")
     invite = invite_create(chatroom=elsewhere, created_by=owner)
