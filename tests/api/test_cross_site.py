@@ -139,3 +139,12 @@ def test_anonymous_write_is_unauthenticated_not_cross_site(api_client):
 def test_a_malformed_content_length_is_not_a_server_error(browser):
     response = write(browser, method="delete", body="", content_type="", CONTENT_LENGTH="abc", HTTP_ORIGIN=OWN)
     assert_refused(response, 415, "unsupported_media_type")
+
+
+def test_a_bodyless_write_needs_no_json_but_still_a_right_origin(browser):
+    # An empty form (or runserver labelling a bodyless DELETE text/plain) forges nothing but the request itself.
+    for content_type in ("application/x-www-form-urlencoded", "text/plain", ""):
+        assert_refused(
+            write(browser, content_type=content_type, body="", HTTP_ORIGIN=FOREIGN), 403, "cross_site_refused"
+        )
+        assert write(browser, content_type=content_type, body="", HTTP_ORIGIN=OWN).status_code == 200
