@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.http import is_same_domain
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,13 +30,23 @@ DOMAIN_STATUS = {
 }
 
 
+class JSONBodyParser(JSONParser):
+    """JSON bodies; one nested too deeply for the decoder is a parse error (400), not a crash."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("The JSON body is nested too deeply.", code="parse_error") from None
+
+
 class ORJSONRenderer(JSONRenderer):
     """Renders JSON with orjson: UUIDs and timezone-aware datetimes (with their offset) natively."""
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
         if data is None:
             return b""
-        return orjson.dumps(data, default=str)
+        return orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS)
 
 
 def client_address(request: HttpRequest) -> str:

@@ -1,5 +1,7 @@
 """Error rendering shared by both protocols: every error is `{"detail", "code"}` with the right status."""
 
+import uuid
+
 import pytest
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
@@ -10,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import exceptions as domain
-from chat.api.common import client_address
+from chat.api.common import ORJSONRenderer, client_address
 
 RAISES = {
     "chat_error": (domain.ChatError(), 400),
@@ -191,3 +193,19 @@ def test_client_address(rf, settings):
     settings.CHAT_TRUST_X_FORWARDED_FOR = True
     assert client_address(request) == "1.2.3.4"
     assert client_address(rf.get("/", REMOTE_ADDR="")) == "unknown"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/auth/token", "/api/v0/chatroom/", "/chatroom"])
+def test_a_json_body_nested_too_deeply_is_a_400_on_every_protocol(client, url):
+    body = "[" * 100_000 + "]" * 100_000
+
+    response = client.post(url, data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_the_renderer_encodes_uuid_keys_and_values():
+    key = uuid.uuid4()
+    assert ORJSONRenderer().render({key: [key]}) == f'{{"{key}":["{key}"]}}'.encode()

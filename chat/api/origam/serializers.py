@@ -5,8 +5,6 @@ from typing import Any
 
 from django.conf import settings
 from rest_framework import serializers
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 
 # The user lists (whom to invite, mention, outvite) page with these.
 USERS_DEFAULT_LIMIT = 100
@@ -14,16 +12,6 @@ USERS_MAX_LIMIT = 500
 # Far beyond any real list, and far below what a database's OFFSET can hold.
 MAX_OFFSET = 1_000_000_000
 MAX_ID_LIST = 1000
-
-
-class JSONBodyParser(JSONParser):
-    """JSON bodies; one nested too deeply for the decoder is a parse error (400), not a crash."""
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError("The JSON body is nested too deeply.", code="parse_error") from None
 
 
 class StrictCharField(serializers.CharField):

@@ -14,7 +14,6 @@ from chat.api.origam import rendering
 from chat.api.origam.serializers import (
     ChatroomCreateSerializer,
     InfoSerializer,
-    JSONBodyParser,
     MessagePostSerializer,
     MessageQuerySerializer,
     MessageSerializer,
@@ -46,7 +45,6 @@ class OrigamView(APIView):
 
     authentication_classes = [BearerTokenAuthentication, SessionCookieAuthentication]
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONBodyParser]
 
 
 class ChatroomView(OrigamView):
