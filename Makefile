@@ -6,7 +6,7 @@ PORT ?= 8000
 # `make run` is the development server: debug on unless the environment says otherwise.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test lint format migrate demo clean
+.PHONY: run test bench lint format migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ demo: migrate
 
 test: $(VENV)/.dev-installed
 	$(BIN)/pytest
+
+# Timings of the hot reads (polledData, message pages); never part of `make test`.
+bench: $(VENV)/.dev-installed
+	$(BIN)/python benchmarks/hot_paths.py
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
