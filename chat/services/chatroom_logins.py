@@ -7,17 +7,8 @@ from chat.models import Participant
 from chat.services.logins import WRONG_CREDENTIALS, login_failure_record, user_authenticate
 
 
-def _canonical(identifier: str) -> str:
-    """A user id in its one canonical spelling, so that each spelling does not get its own throttle budget."""
-    try:
-        return str(uuid.UUID(identifier))
-    except (ValueError, TypeError, AttributeError):
-        return identifier
-
-
 def chatroom_login(*, chatroom_id: uuid.UUID, identifier: str, password: str, address: str) -> Participant:
     """The caller's active membership; not being a participant fails (and counts) exactly like a wrong password."""
-    identifier = _canonical(identifier)
     user = user_authenticate(identifier=identifier, password=password, address=address)
     participant = (
         Participant.objects.select_related("chatroom", "user")
@@ -25,6 +16,6 @@ def chatroom_login(*, chatroom_id: uuid.UUID, identifier: str, password: str, ad
         .first()
     )
     if participant is None:
-        login_failure_record(username=identifier, address=address)
+        login_failure_record(username=str(user.pk), address=address)
         raise NotAuthenticated(WRONG_CREDENTIALS, code="wrong_credentials")
     return participant

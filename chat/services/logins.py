@@ -63,23 +63,35 @@ def user_lookup(*, identifier: str) -> User | None:
     if not is_storable(str(identifier)):
         return None
     queryset = User.objects.filter(is_active=True)
+    identifier = str(identifier).strip()
     try:
-        return queryset.filter(pk=uuid.UUID(str(identifier))).first()
+        return queryset.filter(pk=uuid.UUID(identifier)).first()
     except ValueError:
-        return queryset.filter(username__iexact=str(identifier)).first()
+        return queryset.filter(username__iexact=identifier).first()
+
+
+def account_key(*, identifier: object, user: User | None) -> str:
+    """The one name an account's failures count under, however the caller spelled it (id or username)."""
+    if user is not None:
+        return str(user.pk)
+    try:
+        return str(uuid.UUID(str(identifier)))
+    except ValueError:
+        return str(identifier).strip().lower()
 
 
 def user_authenticate(*, identifier: str, password: str, address: str) -> User:
     """The user whose id or username and password these are; every failure looks alike and counts."""
-    login_throttle_check(username=str(identifier), address=address)
     # A password no hasher can encode fails like any wrong one.
     usable = isinstance(password, str) and is_storable(password)
     user = user_lookup(identifier=identifier) if usable else None
+    account = account_key(identifier=identifier, user=user)
+    login_throttle_check(username=account, address=address)
     if user is None:
         make_password(password if usable else "")  # spend the same time as a real check: no enumeration by timing
     elif user.check_password(password):
         return user
-    login_failure_record(username=str(identifier), address=address)
+    login_failure_record(username=account, address=address)
     raise NotAuthenticated(WRONG_CREDENTIALS, code="wrong_credentials")
 
 
@@ -113,7 +125,6 @@ def user_get_or_create(*, username: str, password: str, address: str) -> tuple[U
         raise Invalid("A username is required.", code="invalid_username")
     if not isinstance(password, str) or not password:
         raise Invalid("A password is required.", code="invalid_password")
-    login_throttle_check(username=username, address=address)
     if User.objects.filter(username__iexact=username.strip()).exists():
         return user_authenticate(identifier=username.strip(), password=password, address=address), False
     return user_create(username=username, password=password), True

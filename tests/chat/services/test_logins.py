@@ -135,3 +135,11 @@ def test_user_get_or_create_is_throttled_too(member, clock, settings):
     fail("member", times=settings.CHAT_LOGIN_FAILURES_PER_ACCOUNT)
     with pytest.raises(Throttled):
         user_get_or_create(username="member", password=PASSWORD, address="1.1.1.1")
+
+
+def test_failures_by_id_and_by_username_count_against_one_account(member, clock, settings):
+    half = settings.CHAT_LOGIN_FAILURES_PER_ACCOUNT // 2
+    fail("member", address="10.0.0.1", times=half)
+    fail(str(member.pk).upper(), address="10.0.0.2", times=settings.CHAT_LOGIN_FAILURES_PER_ACCOUNT - half)
+    with pytest.raises(Throttled):
+        user_authenticate(identifier=str(member.pk), password=PASSWORD, address="10.0.0.3")
