@@ -28,14 +28,14 @@ from chat.api.origam.serializers import (
 from chat.exceptions import NotFound, NotParticipant
 from chat.models import Message, Participant
 from chat.permissions import ChannelAccess
-from chat.selectors.chatrooms import access_participant, participant_rows
+from chat.selectors.chatrooms import participant_rows
 from chat.selectors.memberships import chatroom_infos, default_channel_access, unread_count
 from chat.selectors.messages import mentions_by_message, message_anchor, message_page
 from chat.selectors.users import user_get, users_get_active, users_in_chatroom, users_other_than, users_to_invite
 from chat.services.chatrooms import chatroom_create, chatroom_rename
 from chat.services.messages import message_post
 from chat.services.participants import participant_add, participant_outvite, participant_remove
-from chat.services.presence import presence_touch, read_marker_move
+from chat.services.presence import chatroom_enter, read_marker_move
 
 EMPTY_RESPONSE = {"type": "object", "properties": {}}
 
@@ -53,11 +53,9 @@ class ChatroomView(OrigamView):
     def enter(self, request: Request, chatroom_id: uuid.UUID) -> Participant:
         """The caller's membership; a chatroom the caller is not in is not found, as if it did not exist."""
         try:
-            participant = access_participant(user=request.user, chatroom_id=chatroom_id)
+            return chatroom_enter(user=request.user, chatroom_id=chatroom_id)
         except NotParticipant:
             raise NotFound("Chatroom not found.", code="chatroom_not_found") from None
-        presence_touch(participant=participant)
-        return participant
 
 
 def _message_rows(*, participant: Participant, channel: ChannelAccess, query: dict) -> list[dict]:

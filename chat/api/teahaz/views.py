@@ -53,6 +53,7 @@ from chat.services.chatroom_logins import chatroom_login
 from chat.services.chatrooms import channel_create, chatroom_create
 from chat.services.logins import user_get_or_create
 from chat.services.messages import message_post
+from chat.services.presence import chatroom_enter
 from chat.services.tokens import token_check, token_issue, token_revoke
 from invites.services import invite_create, invite_redeem
 
@@ -114,8 +115,8 @@ class TeahazView(APIView):
         super().initial(request, *args, **kwargs)
 
     def participant(self, request: Request) -> Participant:
-        """The caller's active membership of the chatroom of the URL (403 if none, 404 if no such chatroom)."""
-        return access_participant(user=request.user, chatroom_id=self.chatroom_id)
+        """The caller's active membership of the chatroom of the URL (403 if none, 404 if none such), marked present."""
+        return chatroom_enter(user=request.user, chatroom_id=self.chatroom_id)
 
 
 class ChatroomCreateView(TeahazView):

@@ -9,10 +9,16 @@ from chat.services.participants import participant_add
 from tests.api.teahaz.conftest import as_user, url
 
 # Authentication (the cookie's token with its user), the caller's membership, the channels with the caller's
-# grants, and the page itself.
+# grants, and the page itself. Presence is written at most once per interval, so a request right after another
+# (as every poll is) writes nothing.
 MESSAGES_QUERIES = 4
 # Authentication, membership, and the list.
 LIST_QUERIES = 3
+
+
+def warm_up(client, member, chatroom) -> None:
+    """A first request marks the member present (one write); the measured one comes right after."""
+    assert client.get(url("login", chatroom.id), headers=as_user(member)).status_code == 200
 
 
 @pytest.fixture(params=[3, 60], ids=["small", "large"])
@@ -48,6 +54,7 @@ def test_get_messages_costs_a_fixed_number_of_queries(
     logged_in, member, busy_room, size, params, django_assert_num_queries
 ):
     client = logged_in(member)
+    warm_up(client, member, busy_room)
     headers = {**as_user(member), **params}
     if headers.pop("channel", None):
         headers["channelID"] = str(Channel.objects.get(chatroom=busy_room, is_default=True).id)
@@ -62,6 +69,7 @@ def test_get_messages_costs_a_fixed_number_of_queries(
 
 def test_get_channels_costs_a_fixed_number_of_queries(logged_in, member, busy_room, size, django_assert_num_queries):
     client = logged_in(member)
+    warm_up(client, member, busy_room)
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(url("channels", busy_room.id), headers=as_user(member))
     assert response.status_code == 200
@@ -72,7 +80,19 @@ def test_get_channels_costs_a_fixed_number_of_queries(logged_in, member, busy_ro
 
 def test_get_users_costs_a_fixed_number_of_queries(logged_in, member, busy_room, size, django_assert_num_queries):
     client = logged_in(member)
+    warm_up(client, member, busy_room)
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(url("users", busy_room.id), headers=as_user(member))
     assert response.status_code == 200
     assert len(response.json()) == size + 2
+
+
+def test_a_poll_marks_the_caller_present_once_per_interval(logged_in, member, chatroom, django_assert_num_queries):
+    client = logged_in(member)
+    with django_assert_num_queries(MESSAGES_QUERIES + 1):  # + the presence UPDATE
+        client.get(url("messages", chatroom.id), headers={**as_user(member), "get-method": "count"})
+    seen = Participant.objects.get(user=member, chatroom=chatroom).last_seen_at
+    assert seen is not None
+    with django_assert_num_queries(MESSAGES_QUERIES):
+        client.get(url("messages", chatroom.id), headers={**as_user(member), "get-method": "count"})
+    assert Participant.objects.get(user=member, chatroom=chatroom).last_seen_at == seen
