@@ -104,6 +104,18 @@ def enforce_cross_site_rule(request: HttpRequest) -> None:
         )
 
 
+def refuse_cross_site_navigation(request: Request) -> None:
+    """A GET that creates something (Teahaz invites) is refused when a browser sent it from another site.
+
+    Browsers mark every request with `Sec-Fetch-Site`; a link on a foreign page clicked by a logged-in admin
+    arrives as `cross-site` and carries the SameSite=Lax cookie. Clients that are not browsers send no such header.
+    """
+    if request.META.get("HTTP_SEC_FETCH_SITE", "").lower() == "cross-site":
+        raise exceptions.PermissionDenied(
+            detail=exceptions.ErrorDetail("Cross-site request refused.", code="cross_site_refused")
+        )
+
+
 class BearerTokenAuthentication(BaseAuthentication):
     """`Authorization: Bearer <token>`: an API token issued by /api/auth/token or by an operator."""
 

@@ -18,6 +18,7 @@ from chat.api.common import (
     SessionCookieAuthentication,
     client_address,
     enforce_cross_site_rule,
+    refuse_cross_site_navigation,
 )
 from chat.api.teahaz import serializers as shapes
 from chat.api.teahaz.authentication import (
@@ -290,6 +291,7 @@ class InvitesView(TeahazView):
         responses=shapes.TeahazInviteSerializer,
     )
     def get(self, request: Request, chatroom_id: str) -> Response:
+        refuse_cross_site_navigation(request)
         raw_uses = get_param(request, "uses")
         raw_expiry = get_param(request, "expiration-time")
         uses = param_integer(raw_uses, name="uses") if raw_uses is not None else 1

@@ -110,6 +110,16 @@ def test_create_invite_parameters_from_the_query_string(logged_in, owner, chatro
 # POST: use
 
 
+@pytest.mark.parametrize(("site", "status"), [("cross-site", 403), ("same-origin", 200), ("none", 200)])
+def test_a_link_on_another_site_cannot_make_an_admin_create_an_invite(logged_in, owner, chatroom, site, status):
+    client = logged_in(owner)
+
+    response = client.get(url("invites", chatroom.id) + f"?userID={owner.id}", headers={"Sec-Fetch-Site": site})
+
+    assert response.status_code == status
+    assert Invite.objects.filter(chatroom=chatroom).count() == (1 if status == 200 else 0)
+
+
 def test_use_invite_with_a_new_account(api_client, owner, chatroom):
     invite = invite_create(chatroom=chatroom, created_by=owner, uses=2)
     response = redeem(api_client, chatroom, invite.id)
