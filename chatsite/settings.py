@@ -101,6 +101,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "chat.User"
+# The log-in pages (ours, the admin's, the browsable API's) share the API's throttle of failed log-ins.
+AUTHENTICATION_BACKENDS = ["chat.backends.ThrottledModelBackend"]
 
 # A shared cache (Redis) when several app processes run; a local one otherwise.
 REDIS_URL = os.environ.get("REDIS_URL", "")
