@@ -16,6 +16,8 @@ ALLOWED_TAGS = {
     "s",
     "strike",
     "del",
+    # The Origam client's editor (draftjs-to-html) writes underline as <ins>.
+    "ins",
     "code",
     "pre",
     "blockquote",

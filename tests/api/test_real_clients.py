@@ -204,6 +204,21 @@ def test_origam_send_then_poll_matches_the_pending_message_by_its_id(alice, bob,
     assert list(stored.mentions.values_list("pk", flat=True)) == [bob.pk]
 
 
+def test_origam_underline_from_the_editor_toolbar_survives(alice, origam_room):
+    """The client's toolbar offers underline, which draftjs-to-html writes as <ins>."""
+    page = browser(alice)
+    sent = axios_post(
+        page,
+        room(origam_room.pk, "messages"),
+        {"id": str(uuid.uuid4()), "mentions": [], "text": "<p><ins>under</ins></p>\n"},
+    )
+
+    assert sent.status_code == 200
+    assert "<ins>under</ins>" in sent.json()["text"]
+    stored = Message.objects.get(pk=sent.json()["id"])
+    assert (stored.html, stored.text) == ("<p><ins>under</ins></p>", "under")
+
+
 def test_origam_a_fake_user_header_changes_nobody(alice, bob, origam_room):
     """ChatHTTPApi sends `x-fake-user-id` when the page has `?fakeUserId=`: it must be ignored."""
     page = browser(alice)
