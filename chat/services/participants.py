@@ -38,6 +38,18 @@ def participant_add(
     return participant, True
 
 
+def _lock_fresh(participant: Participant) -> bool:
+    """Locks the participant's row until the transaction ends and reloads its role and state; False once removed.
+
+    The caller's copy may be stale: a concurrent leave may have made this participant the owner since it was read.
+    """
+    stored = Participant.objects.select_for_update().filter(pk=participant.pk).values("role", "state").first()
+    if stored is None:
+        return False
+    participant.role, participant.state = stored["role"], stored["state"]
+    return True
+
+
 def _ownership_pass(*, leaving: Participant) -> Participant | None:
     """Makes the longest-standing remaining admin, else participant, the owner."""
     remaining = (
@@ -58,6 +70,8 @@ def _ownership_pass(*, leaving: Participant) -> Participant | None:
 @transaction.atomic
 def participant_remove(*, participant: Participant, actor: User | None) -> None:
     """Removes a participant (leaving, or removed by someone); the owner's role passes on first."""
+    if not _lock_fresh(participant):
+        return  # removed a moment ago by a concurrent request
     if participant.role == Participant.Role.OWNER:
         _ownership_pass(leaving=participant)
     tokens_revoke_for(user=participant.user, chatroom=participant.chatroom)
@@ -69,6 +83,8 @@ def participant_remove(*, participant: Participant, actor: User | None) -> None:
 @transaction.atomic
 def participant_ban(*, participant: Participant, actor: User | None, reason: str = "") -> Participant:
     """Bans a participant: they lose access and their log-ins to the chatroom at once."""
+    if not _lock_fresh(participant):
+        raise Invalid("That user is no longer a participant of this chatroom.", code="not_a_participant")
     if participant.role == Participant.Role.OWNER:
         _ownership_pass(leaving=participant)
     participant.state = Participant.State.BANNED
@@ -93,6 +109,8 @@ def participant_set_role(*, participant: Participant, role: str, actor: User | N
     """Changes a role; making someone owner demotes the current owner to admin."""
     if role not in Participant.Role.values:
         raise Invalid(f"Unknown role '{role}'.", code="invalid_role")
+    if not _lock_fresh(participant):
+        raise Invalid("That user is no longer a participant of this chatroom.", code="not_a_participant")
     if participant.state != Participant.State.ACTIVE:
         raise Invalid("A banned participant cannot be given a role.", code="participant_banned")
     if role == participant.role:

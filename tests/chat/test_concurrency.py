@@ -1,4 +1,4 @@
-"""The same message id sent by many clients at once stores one message (real threads, PostgreSQL)."""
+"""Real threads on PostgreSQL: the same message id sent at once stores one message; leavers racing keep an owner."""
 
 import uuid
 
@@ -6,12 +6,16 @@ import pytest
 
 from chat.exceptions import Conflict
 from chat.models import Message, Participant
+from chat.services.chatrooms import chatroom_create
 from chat.services.messages import message_post
+from chat.services.participants import participant_add, participant_remove
 from tests.chat.concurrency import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 10
+# Two leavers race in a narrow window: several rounds make a lost owner show.
+ROUNDS = 20
 
 
 def test_same_id_same_content_stores_one_message_and_all_get_it(chatroom, member):
@@ -51,3 +55,22 @@ def test_same_id_different_content_stores_one_and_the_others_conflict(chatroom, 
     assert all(isinstance(error, Conflict) for error in losers), losers
     assert Message.objects.filter(kind=Message.Kind.TEXT).count() == 1
     assert Message.objects.get(pk=message_id).text == winners[0]
+
+
+def test_the_owner_and_the_heir_leaving_at_once_leave_the_chatroom_an_owner(make_user):
+    for round_number in range(ROUNDS):
+        owner = make_user(f"owner{round_number}")
+        heir = make_user(f"heir{round_number}")
+        stayer = make_user(f"stayer{round_number}")
+        chatroom = chatroom_create(creator=owner, name="Leaving")
+        participant_add(chatroom=chatroom, user=heir, role=Participant.Role.ADMIN)
+        participant_add(chatroom=chatroom, user=stayer)
+        leavers = [Participant.objects.get(chatroom=chatroom, user=user) for user in (owner, heir)]
+
+        def leave(number: int, leavers: list[Participant] = leavers) -> None:
+            participant_remove(participant=leavers[number], actor=None)
+
+        outcomes = run_together(2, leave)
+        assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
+        remaining = dict(Participant.objects.filter(chatroom=chatroom).values_list("user__username", "role"))
+        assert remaining == {stayer.username: Participant.Role.OWNER}, (round_number, remaining)

@@ -153,3 +153,36 @@ def test_set_role_refusals(chatroom, owner, member):
     with pytest.raises(Invalid):
         participant_set_role(participant=row(chatroom, member), role="admin", actor=owner)
     assert roles(chatroom) == {"owner": "owner", "member": "member"}
+
+
+def test_an_heir_leaving_on_a_stale_copy_passes_on_the_ownership_it_was_given(chatroom, owner, admin_member, member):
+    # The heir's request read its row just before the owner left: what is stored decides, not that copy.
+    stale_heir = row(chatroom, admin_member)
+    participant_remove(participant=row(chatroom, owner), actor=owner)
+    assert roles(chatroom) == {"roomadmin": "owner", "member": "member"}
+    participant_remove(participant=stale_heir, actor=admin_member)
+    assert roles(chatroom) == {"member": "owner"}
+
+
+def test_banning_a_stale_copy_of_a_new_owner_passes_ownership_on(chatroom, owner, admin_member, member):
+    stale_heir = row(chatroom, admin_member)
+    participant_remove(participant=row(chatroom, owner), actor=owner)
+    participant_ban(participant=stale_heir, actor=None, reason="operator")
+    assert roles(chatroom) == {"roomadmin": "member", "member": "owner"}
+    assert row(chatroom, admin_member).state == "banned"
+
+
+def test_a_stale_copy_of_a_new_owner_cannot_be_demoted(chatroom, owner, admin_member, member):
+    stale_heir = row(chatroom, admin_member)
+    participant_remove(participant=row(chatroom, owner), actor=owner)
+    with pytest.raises(Invalid):
+        participant_set_role(participant=stale_heir, role=Participant.Role.MEMBER, actor=None)
+    assert roles(chatroom) == {"roomadmin": "owner", "member": "member"}
+
+
+def test_banning_someone_who_has_left_is_invalid(chatroom, owner, member):
+    stale = row(chatroom, member)
+    participant_remove(participant=row(chatroom, member), actor=member)
+    with pytest.raises(Invalid):
+        participant_ban(participant=stale, actor=owner)
+    assert not Participant.objects.filter(chatroom=chatroom, user=member).exists()
