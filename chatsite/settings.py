@@ -206,7 +206,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 
-# Trust the first address of X-Forwarded-For (only behind a proxy that sets it) for throttling.
+# Take the client's address from X-Forwarded-For (its last entry, the one our proxy added) for throttling.
 CHAT_TRUST_X_FORWARDED_FOR = env_bool("DJANGO_TRUST_X_FORWARDED_FOR", False)
 # Room for a message of CHAT_MESSAGE_MAX_BYTES even when JSON escapes every character.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, 7 * CHAT_MESSAGE_MAX_BYTES)

@@ -52,9 +52,10 @@ class ORJSONRenderer(JSONRenderer):
 def client_address(request: HttpRequest) -> str:
     """The caller's address: the proxy's X-Forwarded-For only when the operator says to trust it."""
     if settings.CHAT_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        # The last entry is the one our proxy added; the ones before it are whatever the client claimed.
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
         if forwarded:
-            return forwarded.split(",")[0].strip()
+            return forwarded
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
