@@ -59,15 +59,17 @@ def login_failure_record(*, username: str, address: str) -> None:
 
 
 def user_lookup(*, identifier: str) -> User | None:
-    """The active user named by id (a UUID) or by username (any letter case)."""
+    """The active user named by id (a UUID) or by username (any letter case); an id wins over a look-alike name."""
     if not is_storable(str(identifier)):
         return None
     queryset = User.objects.filter(is_active=True)
     identifier = str(identifier).strip()
     try:
-        return queryset.filter(pk=uuid.UUID(identifier)).first()
+        by_id = queryset.filter(pk=uuid.UUID(identifier)).first()
     except ValueError:
-        return queryset.filter(username__iexact=identifier).first()
+        by_id = None
+    # A username may itself look like a UUID: no id matching, it is still a name.
+    return by_id or queryset.filter(username__iexact=identifier).first()
 
 
 def account_key(*, identifier: object, user: User | None) -> str:

@@ -1,5 +1,7 @@
 """Django's own log-in pages (/accounts/login/, the admin's, the browsable API's) count failures like the API does."""
 
+import uuid
+
 import pytest
 from django.test import Client, override_settings
 
@@ -64,3 +66,11 @@ def test_an_inactive_account_cannot_log_in(make_user):
     client = Client()
     form_login(client, "/accounts/login/", "gone", PASSWORD)
     assert not is_logged_in(client)
+
+
+def test_a_username_that_looks_like_a_user_id_still_logs_in(make_user):
+    name = str(uuid.uuid4())
+    user = make_user(name)
+    client = Client()
+    form_login(client, "/accounts/login/", name, PASSWORD)
+    assert client.session["_auth_user_id"] == str(user.pk)

@@ -1,6 +1,7 @@
 """Password log-ins: who is who, new accounts, and the throttle on failures."""
 
 import time
+import uuid
 
 import pytest
 
@@ -143,3 +144,13 @@ def test_failures_by_id_and_by_username_count_against_one_account(member, clock,
     fail(str(member.pk).upper(), address="10.0.0.2", times=settings.CHAT_LOGIN_FAILURES_PER_ACCOUNT - half)
     with pytest.raises(Throttled):
         user_authenticate(identifier=str(member.pk), password=PASSWORD, address="10.0.0.3")
+
+
+def test_lookup_by_id_comes_first_then_by_a_username_that_looks_like_one(make_user):
+    first = make_user()
+    impostor = make_user(str(first.pk))
+    assert user_lookup(identifier=str(first.pk)) == first
+    look_alike = make_user(str(uuid.uuid4()).upper())
+    assert user_lookup(identifier=look_alike.username.lower()) == look_alike
+    assert user_lookup(identifier=str(uuid.uuid4())) is None
+    assert impostor.pk != first.pk
