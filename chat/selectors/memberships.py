@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 
 from chat.exceptions import NotFound
@@ -22,7 +22,7 @@ def default_channel_access(*, participant: Participant) -> ChannelAccess:
     raise NotFound("This chatroom has no default channel.", code="channel_not_found")
 
 
-def _unread_messages(*, user_id: uuid.UUID):
+def _unread_messages(*, user_id: uuid.UUID) -> QuerySet[Message]:
     """Visible messages that someone else (or the system) sent; the caller narrows them to a channel and time."""
     return Message.objects.filter(hidden_at__isnull=True).exclude(author_id=user_id)
 
