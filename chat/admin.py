@@ -35,7 +35,7 @@ from chat.services.participants import (
     participant_set_role,
     participant_unban,
 )
-from chat.services.tokens import token_issue_by_operator, token_revoke_by_operator
+from chat.services.tokens import OPERATOR_TOKEN_MAX_DAYS, token_issue_by_operator, token_revoke_by_operator
 
 # A bulk action walks its objects one service call at a time; beyond this, ask the operator to narrow the selection.
 BULK_ACTION_LIMIT = 1000
@@ -266,7 +266,7 @@ class ChatUserAdmin(UserAdmin):
 class TokenIssueForm(forms.ModelForm):
     """Issues an API bearer token for a user; the lifetime is given in days."""
 
-    days = forms.IntegerField(min_value=1, max_value=3650, initial=30, help_text="Lifetime in days.")
+    days = forms.IntegerField(min_value=1, max_value=OPERATOR_TOKEN_MAX_DAYS, initial=30, help_text="Lifetime in days.")
 
     class Meta:
         model = AuthToken

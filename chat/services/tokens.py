@@ -9,9 +9,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from chat.exceptions import Invalid
 from chat.models import AuthToken, Chatroom, User
 from chat.services.moderation import moderation_log_add
 from chat.text import is_storable
+
+# The longest life an operator may give a bearer token (the admin's form and manage.py issue_token).
+OPERATOR_TOKEN_MAX_DAYS = 3650
 
 
 def token_hash(raw: str) -> str:
@@ -80,7 +84,9 @@ def tokens_revoke_for(*, user: User, chatroom: Chatroom | None = None) -> int:
 def token_issue_by_operator(
     *, user: User, actor: User | None, name: str = "", ttl_seconds: int | None = None
 ) -> tuple[str, AuthToken]:
-    """An operator issues a bearer token for a user; the raw value is returned once and the act recorded."""
+    """An operator issues a bearer token for a user, for at most OPERATOR_TOKEN_MAX_DAYS; the act is recorded."""
+    if ttl_seconds is not None and not 0 < ttl_seconds <= OPERATOR_TOKEN_MAX_DAYS * 86400:
+        raise Invalid(f"A token lives from 1 second to {OPERATOR_TOKEN_MAX_DAYS} days.", code="invalid_lifetime")
     raw, token = token_issue(user=user, ttl_seconds=ttl_seconds, name=name)
     moderation_log_add(actor=actor, action="issue token", target=f"token {token.pk} of {user}")
     return raw, token

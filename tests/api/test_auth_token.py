@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat.models import AuthToken
+from chat.models import AuthToken, ModerationLog
 from chat.services.tokens import token_hash
 from tests.conftest import PASSWORD
 
@@ -153,7 +153,16 @@ def test_issue_token_command_prints_a_working_token(api_client, member, capsys):
     assert timezone.now() + timedelta(days=1) < stored.expires_at <= timezone.now() + timedelta(days=2)
 
 
-@pytest.mark.parametrize("args", [["nobody"], ["member", "--days", "0"]])
+def test_issue_token_command_leaves_a_trail_as_the_admin_does(member, capsys):
+    call_command("issue_token", "member", "--name", "deploy script")
+    raw = capsys.readouterr().out.strip()
+    token = AuthToken.objects.get(key_hash=token_hash(raw))
+    log = ModerationLog.objects.get(action="issue token")
+    assert (log.actor, log.target) == (None, f"token {token.pk} of member")
+    assert token.name == "deploy script"
+
+
+@pytest.mark.parametrize("args", [["nobody"], ["member", "--days", "0"], ["member", "--days", "99999999999"]])
 def test_issue_token_command_refuses(member, args):
     with pytest.raises(CommandError):
         call_command("issue_token", *args)

@@ -2,8 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from chat.exceptions import ChatError
 from chat.models import User
-from chat.services.tokens import token_issue
+from chat.services.tokens import token_issue_by_operator
 
 
 class Command(BaseCommand):
@@ -19,8 +20,14 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No active user named '{options['username']}'.")
         days = options["days"]
-        if days is not None and days < 1:
-            raise CommandError("--days must be at least 1.")
-        raw, token = token_issue(user=user, ttl_seconds=days * 86400 if days else None, name=options["name"])
+        try:
+            raw, token = token_issue_by_operator(
+                user=user,
+                actor=None,
+                name=options["name"],
+                ttl_seconds=None if days is None else days * 86400,
+            )
+        except ChatError as error:
+            raise CommandError(f"--days: {error.detail}") from error
         self.stdout.write(raw)
         self.stderr.write(f"Expires {token.expires_at.isoformat()}. Use it as: Authorization: Bearer <token>")
