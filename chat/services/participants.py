@@ -98,6 +98,8 @@ def participant_ban(*, participant: Participant, actor: User | None, reason: str
 @transaction.atomic
 def participant_unban(*, participant: Participant, actor: User | None) -> Participant:
     """Lifts a ban: the user is an ordinary participant again."""
+    if not _lock_fresh(participant):
+        raise Invalid("That user is no longer a participant of this chatroom.", code="not_a_participant")
     participant.state = Participant.State.ACTIVE
     participant.save(update_fields=["state"])
     moderation_log_add(actor=actor, action="unban", target=participant, chatroom=participant.chatroom)

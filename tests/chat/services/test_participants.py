@@ -186,3 +186,13 @@ def test_banning_someone_who_has_left_is_invalid(chatroom, owner, member):
     with pytest.raises(Invalid):
         participant_ban(participant=stale, actor=owner)
     assert not Participant.objects.filter(chatroom=chatroom, user=member).exists()
+
+
+def test_unbanning_someone_removed_meanwhile_is_invalid(chatroom, owner, member):
+    participant_ban(participant=row(chatroom, member), actor=owner)
+    stale = row(chatroom, member)
+    participant_remove(participant=row(chatroom, member), actor=owner)
+    with pytest.raises(Invalid):
+        participant_unban(participant=stale, actor=owner)
+    assert not Participant.objects.filter(chatroom=chatroom, user=member).exists()
+    assert not ModerationLog.objects.filter(action="unban").exists()
