@@ -6,6 +6,8 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
+from chat.api.fields import StrictCharField, StrictUUIDField
+
 # The user lists (whom to invite, mention, outvite) page with these.
 USERS_DEFAULT_LIMIT = 100
 USERS_MAX_LIMIT = 500
@@ -14,22 +16,8 @@ MAX_OFFSET = 1_000_000_000
 MAX_ID_LIST = 1000
 
 
-class StrictCharField(serializers.CharField):
-    """A string, and only a string (DRF's CharField would turn numbers into text)."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class GuidField(serializers.UUIDField):
-    """A GUID as text, in either letter case (DRF's UUIDField would also take an integer)."""
-
-    def to_internal_value(self, data: Any) -> uuid.UUID:
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        return super().to_internal_value(data.strip())
+class GuidField(StrictUUIDField):
+    """A GUID as text, in either letter case (the Origam name for a strict UUID)."""
 
 
 class OptionalGuidField(GuidField):
