@@ -229,10 +229,6 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.author or 'system'}: {self.text[:60]}"
 
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
-
 
 class AuthToken(models.Model):
     """A bearer token, or (with a chatroom) a Teahaz log-in cookie; only its hash is stored."""

@@ -3,10 +3,11 @@
 import hashlib
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from chat.exceptions import Invalid
@@ -101,3 +102,9 @@ def token_revoke_by_operator(*, token: AuthToken, actor: User | None) -> bool:
             actor=actor, action="revoke token", target=f"token {token.pk} of {token.user}", chatroom=token.chatroom
         )
     return revoked
+
+
+def tokens_purge(*, before: datetime) -> int:
+    """Deletes the tokens that expired or were revoked before that time; says how many."""
+    deleted, _ = AuthToken.objects.filter(Q(expires_at__lt=before) | Q(revoked_at__lt=before)).delete()
+    return deleted
