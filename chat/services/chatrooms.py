@@ -8,7 +8,6 @@ from django.db import IntegrityError, transaction
 from chat.exceptions import Invalid, NotFound
 from chat.models import Channel, ChannelGrant, Chatroom, Message, Participant, User
 from chat.services.moderation import moderation_log_add
-from chat.services.participants import participant_add
 from chat.text import is_storable, text_to_html
 
 DEFAULT_CHANNEL_NAME = "default"
@@ -53,9 +52,13 @@ def chatroom_create(
         text=welcome,
         html=text_to_html(welcome),
     )
-    for user in invite_users:
-        if user.pk != creator.pk:
-            participant_add(chatroom=chatroom, user=user, invited_by=creator)
+    invited = {user.pk: user for user in invite_users if user.pk != creator.pk}
+    if any(not user.is_active for user in invited.values()):
+        raise Invalid("Only active users can be invited.", code="user_inactive")
+    # A new chatroom has no bans and no members yet: one INSERT admits everyone invited.
+    Participant.objects.bulk_create(
+        Participant(chatroom=chatroom, user=user, invited_by=creator) for user in invited.values()
+    )
     return chatroom
 
 

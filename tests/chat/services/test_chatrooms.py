@@ -60,6 +60,17 @@ def test_chatroom_create_is_atomic_when_an_invited_user_cannot_join(owner, make_
     assert not Chatroom.objects.exists()
 
 
+@pytest.mark.parametrize("invited", [2, 40])
+def test_chatroom_create_costs_the_same_queries_however_many_are_invited(
+    owner, make_user, invited, django_assert_num_queries
+):
+    users = [make_user() for _ in range(invited)]
+    # savepoint, chatroom, channel, owner, welcome, the invited (one INSERT), release
+    with django_assert_num_queries(7):
+        chatroom = chatroom_create(creator=owner, name="Crowd", invite_users=users)
+    assert chatroom.participants.count() == invited + 1
+
+
 def test_chatroom_rename(chatroom):
     chatroom_rename(chatroom=chatroom, name=" New topic ")
     chatroom.refresh_from_db()
