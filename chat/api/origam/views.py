@@ -79,14 +79,15 @@ def _messages_json(rows: list[dict]) -> list[dict]:
     return rendering.messages_json(rows, mentions_by_message(message_ids=[row["id"] for row in rows]))
 
 
-def _info_json(*, participant: Participant, channel: ChannelAccess) -> dict:
+def _info_json(*, participant: Participant, channel: ChannelAccess, unread: int | None = None) -> dict:
+    """The Info of the chatroom; `unread` when the caller already knows it (else it is counted)."""
     chatroom = participant.chatroom
     return rendering.info_json(
         chatroom_id=chatroom.pk,
         name=chatroom.name,
         reference_category=chatroom.reference_category,
         reference_record_id=chatroom.reference_record_id,
-        unread=unread_count(participant=participant, channel=channel),
+        unread=unread_count(participant=participant, channel=channel) if unread is None else unread,
     )
 
 
@@ -272,12 +273,18 @@ class PolledDataView(ChatroomView):
         query = MessageQuerySerializer.parse(request.query_params)
         channel = default_channel_access(participant=participant)
         rows = _message_rows(participant=participant, channel=channel, query=query)
+        unread = None
         if rows:
             read_marker_move(participant=participant, up_to=rows[-1]["sent_at"])
+            # A page that reaches the newest message leaves nothing unread: no need to count (the usual poll).
+            paging_forward = query.get("afterIdIncluding") and not query.get("beforeIdIncluding")
+            newest_page = not query.get("beforeIdIncluding") and not query.get("afterIdIncluding")
+            if newest_page or (paging_forward and len(rows) < query["limit"]):
+                unread = 0
         return Response(
             {
                 "messages": _messages_json(rows),
-                "info": _info_json(participant=participant, channel=channel),
+                "info": _info_json(participant=participant, channel=channel, unread=unread),
                 "participants": _participants_json(participant=participant),
                 "localUser": rendering.user_of(request.user),
             }

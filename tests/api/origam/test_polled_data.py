@@ -97,15 +97,18 @@ def test_polled_data_runs_a_fixed_number_of_queries(bearer, make_user, owner, me
     body, queries = _poll(client, chatroom)
     assert len(body["messages"]) == size + 1 and len(body["participants"]) == size + 2
     assert len(_updates(queries)) == 2
-    # token, membership, presence, channels, page, read marker, mentions, unread count, participants
-    assert len(queries) == 9
+    # token, membership, presence, channels, page, read marker, mentions, participants
+    # (no unread count: a page that reaches the newest message leaves nothing unread)
+    assert len(queries) == 8
+    assert body["info"]["unreadMessageCount"] == 0
 
     # Every later poll: from the last message on; nothing new, so nothing is written.
     body, queries = _poll(client, chatroom, {"afterIdIncluding": body["messages"][-1]["id"]})
     assert len(body["messages"]) == 1
     assert _updates(queries) == []
-    # token, membership, channels, anchor, page, mentions, unread count, participants
-    assert len(queries) == 8
+    # token, membership, channels, anchor, page, mentions, participants
+    assert len(queries) == 7
+    assert body["info"]["unreadMessageCount"] == 0
 
 
 @pytest.mark.parametrize("size", [3, 60])
@@ -139,3 +142,11 @@ def test_presence_is_refreshed_by_polling_after_the_interval(bearer, owner, chat
     _body, queries = _poll(client, chatroom)
     assert len(_updates(queries)) == 1
     assert participant_of(owner, chatroom).last_seen_at > seen
+
+
+def test_a_poll_paging_back_still_counts_the_unread(bearer, owner, member, chatroom):
+    messages = post_messages(chatroom, owner, 4)
+    client = bearer(member)
+    body = client.get(room_url(chatroom, "polledData"), {"beforeIdIncluding": str(messages[1].pk)}).json()
+    assert [m["id"] for m in body["messages"]][-1] == str(messages[1].pk)
+    assert body["info"]["unreadMessageCount"] == 2
