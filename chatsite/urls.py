@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from chat.api.origam.views import ChatroomListView
 from chat.api.tokens import TokenView
+from chatsite import views
 
 handler400 = "chat.api.common.json_bad_request"
 handler403 = "chat.api.common.json_permission_denied"
@@ -14,6 +15,7 @@ handler404 = "chat.api.common.json_not_found"
 handler500 = "chat.api.common.json_server_error"
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
