@@ -154,3 +154,18 @@ def test_lookup_by_id_comes_first_then_by_a_username_that_looks_like_one(make_us
     assert user_lookup(identifier=look_alike.username.lower()) == look_alike
     assert user_lookup(identifier=str(uuid.uuid4())) is None
     assert impostor.pk != first.pk
+
+
+def test_an_address_may_create_only_so_many_accounts_per_window(clock, settings):
+    settings.CHAT_SIGNUPS_PER_ADDRESS = 3
+    for index in range(3):
+        user_get_or_create(username=f"new{index}", password=PASSWORD, address="10.9.9.9")
+    with pytest.raises(Throttled) as error:
+        user_get_or_create(username="onemore", password=PASSWORD, address="10.9.9.9")
+    assert 0 < error.value.retry_after <= settings.CHAT_SIGNUP_WINDOW_SECONDS + 1
+    assert not User.objects.filter(username="onemore").exists()
+    # Another address, or an existing account logging in, is not held back.
+    user_get_or_create(username="elsewhere", password=PASSWORD, address="10.9.9.10")
+    assert user_get_or_create(username="new0", password=PASSWORD, address="10.9.9.9")[1] is False
+    clock[0] += settings.CHAT_SIGNUP_WINDOW_SECONDS + 1
+    assert user_get_or_create(username="onemore", password=PASSWORD, address="10.9.9.9")[1] is True
