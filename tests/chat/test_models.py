@@ -1,21 +1,11 @@
 """Integrity lives in the database: each constraint refuses a bad row even when Python is bypassed."""
 
 import pytest
-from django.db import IntegrityError, transaction
 
 from chat.models import Channel, ChannelGrant, Participant, User
+from tests.db import refused
 
 pytestmark = pytest.mark.django_db
-
-
-def refused(create) -> bool:
-    """Whether the database refuses what `create` writes (inside its own savepoint)."""
-    try:
-        with transaction.atomic():
-            create()
-    except IntegrityError:
-        return True
-    return False
 
 
 def test_username_is_unique_regardless_of_case():

@@ -11,10 +11,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def bare_env(**env: str) -> dict[str, str]:
+    """This process's environment without any chatsite setting, plus the given ones."""
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
+    return {**clean, **env}
+
+
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     """Runs Python in a fresh process with only the given chatsite settings in its environment."""
-    clean = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
-    clean.update(env, DJANGO_SETTINGS_MODULE="chatsite.settings")
+    clean = bare_env(**env, DJANGO_SETTINGS_MODULE="chatsite.settings")
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
 
 
@@ -52,13 +57,12 @@ def test_deploy_check_is_silent_with_production_settings(https):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={
-            **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))},
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "DJANGO_HTTPS": https,
-            "DJANGO_ALLOWED_HOSTS": "chat.example.org",
-        },
+        env=bare_env(
+            DJANGO_DEBUG="0",
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+            DJANGO_HTTPS=https,
+            DJANGO_ALLOWED_HOSTS="chat.example.org",
+        ),
         capture_output=True,
         text=True,
         timeout=120,
@@ -71,12 +75,9 @@ def test_deploy_check_complains_without_https():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={
-            **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))},
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "DJANGO_ALLOWED_HOSTS": "chat.example.org",
-        },
+        env=bare_env(
+            DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_ALLOWED_HOSTS="chat.example.org"
+        ),
         capture_output=True,
         text=True,
         timeout=120,
@@ -89,7 +90,7 @@ def test_manage_py_works_on_a_bare_checkout_without_any_setting():
     result = subprocess.run(
         [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
         cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))},
+        env=bare_env(),
         capture_output=True,
         text=True,
         timeout=120,

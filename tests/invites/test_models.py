@@ -3,23 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from invites.models import Invite, InviteRedemption
+from tests.db import refused
 
 pytestmark = pytest.mark.django_db
-
-
-def refused(create) -> bool:
-    """Whether the database refuses what `create` writes (inside its own savepoint)."""
-    try:
-        with transaction.atomic():
-            create()
-    except IntegrityError:
-        return True
-    return False
 
 
 def test_invite_uses_left_never_negative(chatroom, owner):

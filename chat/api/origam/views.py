@@ -208,36 +208,32 @@ class InviteUserView(ChatroomView):
         return Response(rendering.user_of(user))
 
 
-class UsersToInviteView(ChatroomView):
+class ChatroomUserListView(ChatroomView):
+    """A page of users as seen from one chatroom; `select` names the selector that picks them."""
+
+    select = staticmethod(users_in_chatroom)
+
+    @extend_schema(parameters=[UserQuerySerializer], responses=UserSerializer(many=True))
+    def get(self, request: Request, chatroom_id: uuid.UUID) -> Response:
+        participant = self.enter(request, chatroom_id)
+        query = UserQuerySerializer.parse(request.query_params)
+        rows = self.select(
+            chatroom_id=participant.chatroom_id,
+            search_phrase=query["searchPhrase"],
+            limit=query["limit"],
+            offset=query["offset"],
+        )
+        return Response(rendering.users_json(rows))
+
+
+class UsersToInviteView(ChatroomUserListView):
     """Active users who are not in the chatroom."""
 
-    @extend_schema(parameters=[UserQuerySerializer], responses=UserSerializer(many=True))
-    def get(self, request: Request, chatroom_id: uuid.UUID) -> Response:
-        participant = self.enter(request, chatroom_id)
-        query = UserQuerySerializer.parse(request.query_params)
-        rows = users_to_invite(
-            chatroom_id=participant.chatroom_id,
-            search_phrase=query["searchPhrase"],
-            limit=query["limit"],
-            offset=query["offset"],
-        )
-        return Response(rendering.users_json(rows))
+    select = staticmethod(users_to_invite)
 
 
-class UsersInChatroomView(ChatroomView):
+class UsersInChatroomView(ChatroomUserListView):
     """The chatroom's participants, the caller included (whom to mention, or to outvite)."""
-
-    @extend_schema(parameters=[UserQuerySerializer], responses=UserSerializer(many=True))
-    def get(self, request: Request, chatroom_id: uuid.UUID) -> Response:
-        participant = self.enter(request, chatroom_id)
-        query = UserQuerySerializer.parse(request.query_params)
-        rows = users_in_chatroom(
-            chatroom_id=participant.chatroom_id,
-            search_phrase=query["searchPhrase"],
-            limit=query["limit"],
-            offset=query["offset"],
-        )
-        return Response(rendering.users_json(rows))
 
 
 class AbandonView(ChatroomView):
