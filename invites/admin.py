@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from chat.admin import ModerationAdmin, adopt
+from chat.admin.base import ModerationAdmin, adopt
 from invites.models import Invite, InviteRedemption
 from invites.services import invite_create, invite_revoke
 

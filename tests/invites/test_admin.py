@@ -11,7 +11,7 @@ from chat.models import ModerationLog, Participant
 from chat.services.chatrooms import chatroom_create
 from invites.models import Invite
 from invites.services import invite_create, invite_redeem_for_user, invite_revoke
-from tests.chat.test_admin import change_url, changelist_url, listed, run_action
+from tests.chat.admin.helpers import change_url, changelist_url, listed, run_action
 
 
 @pytest.fixture

@@ -1,0 +1,148 @@
+"""Messages: read-only, hidden and shown again through the message services."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import QuerySet
+from django.db.models.functions import Substr
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from chat.admin.base import ChatroomFilter, CheapCountPaginator, ModerationAdmin, uuid_or_none
+from chat.models import Channel, Message
+from chat.services.messages import message_hide, message_unhide
+
+
+class HiddenFilter(admin.SimpleListFilter):
+    title = "hidden"
+    parameter_name = "hidden"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(hidden_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(hidden_at__isnull=True)
+        return queryset
+
+
+class ChannelFilter(admin.SimpleListFilter):
+    """The channels of the chatroom chosen in the chatroom filter (all channels would be a long, ambiguous list)."""
+
+    title = "channel"
+    parameter_name = "channel"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        chatroom_id = uuid_or_none(request.GET.get("chatroom__id__exact"))
+        chosen = None
+        if self.value() is not None:
+            chosen = uuid_or_none(self.value())
+            if chosen is None:
+                raise IncorrectLookupParameters("The channel filter takes a channel id.")
+            if chatroom_id is None:
+                chatroom_id = Channel.objects.filter(pk=chosen).values_list("chatroom_id", flat=True).first()
+        channels = Channel.objects.filter(chatroom_id=chatroom_id).order_by("name").values_list("id", "name")
+        choices = [(str(channel_id), f"#{name}") for channel_id, name in channels] if chatroom_id else []
+        if chosen is not None and str(chosen) not in {value for value, _label in choices}:
+            # Django drops a filter without choices, and with it the filtering: keep the chosen one listed.
+            choices.append((str(chosen), "(unknown channel)"))
+        return choices
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() is None:
+            return queryset
+        return queryset.filter(channel_id=self.value())
+
+
+class MessageChangeList(ChangeList):
+    """The message list reads an excerpt, not the bodies (a page of 64 KiB messages would be megabytes)."""
+
+    def get_queryset(self, request: HttpRequest, exclude_parameters: list | None = None) -> QuerySet:
+        queryset = super().get_queryset(request, exclude_parameters)
+        return queryset.defer("body", "html", "text").annotate(excerpt=Substr("text", 1, 120))
+
+
+@admin.register(Message)
+class MessageAdmin(ModerationAdmin):
+    """Messages: read-only (moderation hides, it never rewrites); hide and unhide call the message services."""
+
+    list_display = ("sent_at", "chatroom", "channel", "author", "kind", "short_text", "hidden")
+    list_select_related = ("author", "channel", "chatroom")
+    list_filter = (
+        ("sent_at", admin.DateFieldListFilter),
+        HiddenFilter,
+        "kind",
+        ChatroomFilter,
+        ChannelFilter,
+    )
+    search_fields = ("text", "author__username")
+    # Served by chat_msg_room_time_idx / chat_msg_channel_time_idx when filtered by chatroom or channel.
+    ordering = ("-sent_at", "-id")
+    # Sorting a million rows by another column would be a full sort: only time order is offered.
+    sortable_by = ("sent_at",)
+    show_full_result_count = False
+    paginator = CheapCountPaginator
+    list_per_page = 100
+    actions = ("hide_messages", "unhide_messages")
+    change_form_template = "admin/chat/message/change_form.html"
+    fieldsets = (
+        (None, {"fields": ("id", "chatroom", "channel", "author", "kind", "format", "sent_at", "reply_to", "key_id")}),
+        ("Content", {"fields": ("text", "html", "body", "mentions")}),
+        ("Moderation", {"fields": ("hidden_at", "hidden_by", "hidden_reason")}),
+    )
+
+    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
+        return MessageChangeList
+
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, message: Message) -> str:
+        # Django labels the box with str(message), which would load each row's deferred text.
+        label = format_html("Select this message for an action - {}", message.excerpt[:60])
+        checkbox = forms.CheckboxInput({"class": "action-select", "aria-label": label}, lambda value: False)
+        return checkbox.render(helpers.ACTION_CHECKBOX_NAME, str(message.pk))
+
+    @admin.display(description="text")
+    def short_text(self, message: Message) -> str:
+        excerpt = message.excerpt
+        return excerpt if len(excerpt) < 120 else f"{excerpt}…"
+
+    @admin.display(boolean=True, description="hidden")
+    def hidden(self, message: Message) -> bool:
+        return message.hidden_at is not None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
+        return False
+
+    def _full(self, queryset: QuerySet) -> QuerySet:
+        # The changelist's queryset defers the bodies; the services and the log want whole rows.
+        return Message.objects.filter(pk__in=queryset.values("pk")).select_related("chatroom").order_by("-sent_at")
+
+    @admin.action(description="Hide selected messages (asks for a reason)", permissions=["moderate"])
+    def hide_messages(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        return self.ask_reason(
+            request,
+            self._full(queryset.filter(hidden_at__isnull=True)),
+            action="hide_messages",
+            title="Hide messages",
+            apply=lambda message, reason: message_hide(message=message, actor=request.user, reason=reason),
+            done="Hidden",
+        )
+
+    @admin.action(description="Unhide selected messages", permissions=["moderate"])
+    def unhide_messages(self, request: HttpRequest, queryset: QuerySet) -> None:
+        hidden = self._full(queryset.filter(hidden_at__isnull=False))
+        if self.too_many(request, hidden):
+            return
+        self.apply_each(request, hidden, lambda message: message_unhide(message=message, actor=request.user), "Shown")

@@ -1,0 +1,29 @@
+"""The trail: who did what to whom, when and why."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from chat.admin.base import ChatroomFilter, CheapCountPaginator
+from chat.models import ModerationLog
+
+
+@admin.register(ModerationLog)
+class ModerationLogAdmin(admin.ModelAdmin):
+    """Who did what to whom, when and why: written only by the services, read-only here."""
+
+    list_display = ("created_at", "actor", "action", "chatroom", "target", "reason")
+    list_select_related = ("actor", "chatroom")
+    list_filter = ("action", ChatroomFilter, ("created_at", admin.DateFieldListFilter))
+    search_fields = ("target", "reason", "actor__username")
+    ordering = ("-created_at", "-id")
+    show_full_result_count = False
+    paginator = CheapCountPaginator
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ModerationLog | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ModerationLog | None = None) -> bool:
+        return False

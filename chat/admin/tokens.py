@@ -1,0 +1,123 @@
+"""Bearer tokens and Teahaz log-ins: issued once, revoked in bulk."""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from chat.admin.base import CheapCountPaginator, ModerationAdmin, adopt
+from chat.models import AuthToken
+from chat.services.tokens import OPERATOR_TOKEN_MAX_DAYS, token_issue_by_operator, token_revoke_by_operator
+
+
+class TokenIssueForm(forms.ModelForm):
+    """Issues an API bearer token for a user; the lifetime is given in days."""
+
+    days = forms.IntegerField(min_value=1, max_value=OPERATOR_TOKEN_MAX_DAYS, initial=30, help_text="Lifetime in days.")
+
+    class Meta:
+        model = AuthToken
+        fields = ("user", "name")
+
+
+class TokenStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("valid", "Valid"), ("expired", "Expired"), ("revoked", "Revoked")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        now = timezone.now()
+        if self.value() == "valid":
+            return queryset.filter(revoked_at__isnull=True, expires_at__gt=now)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+class TokenScopeFilter(admin.SimpleListFilter):
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("api", "API bearer token"), ("login", "Teahaz chatroom log-in")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "api":
+            return queryset.filter(chatroom__isnull=True)
+        if self.value() == "login":
+            return queryset.filter(chatroom__isnull=False)
+        return queryset
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(ModerationAdmin):
+    """Bearer tokens and Teahaz log-ins: issued here once, revoked in bulk, the stored hash never shown."""
+
+    list_display = ("user", "chatroom", "name", "created_at", "expires_at", "revoked_at", "valid")
+    list_select_related = ("user", "chatroom")
+    list_filter = (TokenStateFilter, TokenScopeFilter)
+    search_fields = ("user__username", "name")
+    ordering = ("-created_at", "-id")
+    # Every Teahaz log-in adds a row: the table grows like the message table.
+    show_full_result_count = False
+    paginator = CheapCountPaginator
+    fields = ("user", "chatroom", "name", "created_at", "expires_at", "revoked_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("user",)
+    actions = ("revoke_tokens",)
+
+    @admin.display(boolean=True, description="valid")
+    def valid(self, token: AuthToken) -> bool:
+        return token.is_valid
+
+    def has_change_permission(self, request: HttpRequest, obj: AuthToken | None = None) -> bool:
+        return False
+
+    def get_form(self, request: HttpRequest, obj: AuthToken | None = None, **kwargs) -> type[forms.ModelForm]:
+        if obj is None:
+            kwargs["form"] = TokenIssueForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: AuthToken | None = None) -> tuple[str, ...]:
+        return ("user", "name", "days") if obj is None else self.fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: AuthToken | None = None) -> tuple[str, ...]:
+        return () if obj is None else self.fields
+
+    def save_model(self, request: HttpRequest, obj: AuthToken, form: forms.Form, change: bool) -> None:
+        raw, token = token_issue_by_operator(
+            user=form.cleaned_data["user"],
+            actor=request.user,
+            name=form.cleaned_data["name"] or f"issued in the admin by {request.user}",
+            ttl_seconds=form.cleaned_data["days"] * 86400,
+        )
+        adopt(obj, token)
+        request._issued_raw_token = raw
+
+    def response_add(self, request: HttpRequest, obj: AuthToken, post_url_continue: str | None = None) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Token issued",
+            "opts": self.opts,
+            "token": obj,
+            "raw_token": request._issued_raw_token,
+        }
+        response = TemplateResponse(request, "admin/chat/authtoken/issued.html", context)
+        # The raw value is shown this once: no cache may keep it.
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="Revoke selected tokens", permissions=["moderate"])
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet) -> None:
+        if self.too_many(request, queryset):
+            return
+        tokens = queryset.filter(revoked_at__isnull=True).select_related("user", "chatroom")
+        self.apply_each(
+            request, tokens, lambda token: token_revoke_by_operator(token=token, actor=request.user), "Revoked"
+        )
