@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from chat.api.common import client_address
 from chat.exceptions import NotAuthenticated, Throttled
 from chat.models import User
-from chat.services.logins import user_authenticate
+from chat.services.accounts import user_authenticate
 
 
 class ThrottledModelBackend(ModelBackend):

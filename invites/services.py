@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from chat.exceptions import Forbidden, Invalid, NotFound
 from chat.models import Chatroom, Participant, User
-from chat.services.logins import user_get_or_create
+from chat.services.accounts import user_get_or_create
 from chat.services.moderation import moderation_log_add
 from chat.services.participants import participant_add
 from chat.text import is_storable

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from chat.api.common import BearerTokenAuthentication, client_address
 from chat.exceptions import NotAuthenticated
-from chat.services.logins import user_authenticate
+from chat.services.accounts import user_authenticate
 from chat.services.tokens import token_issue, token_revoke
 
 

@@ -4,7 +4,8 @@ import uuid
 
 from chat.exceptions import NotAuthenticated
 from chat.models import Participant
-from chat.services.logins import WRONG_CREDENTIALS, login_failure_record, user_authenticate
+from chat.services.accounts import WRONG_CREDENTIALS, user_authenticate
+from chat.throttles import login_failure_record
 
 
 def chatroom_login(*, chatroom_id: uuid.UUID, identifier: str, password: str, address: str) -> Participant:

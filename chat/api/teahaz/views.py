@@ -50,9 +50,9 @@ from chat.models import Participant
 from chat.permissions import access_channel, readable_channels, require_chatroom_admin
 from chat.selectors.chatrooms import access_participant, participant_rows
 from chat.selectors.messages import message_page
+from chat.services.accounts import user_get_or_create
 from chat.services.chatroom_logins import chatroom_login
 from chat.services.chatrooms import channel_create, chatroom_create
-from chat.services.logins import user_get_or_create
 from chat.services.messages import message_post
 from chat.services.presence import chatroom_enter
 from chat.services.tokens import token_check, token_issue, token_revoke

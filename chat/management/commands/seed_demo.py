@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from chat.exceptions import ChatError
 from chat.models import Channel, ChannelGrant, Chatroom, Message, Participant, User
+from chat.services.accounts import user_create
 from chat.services.chatrooms import channel_create, chatroom_create, grant_set
-from chat.services.logins import user_create
 from chat.services.messages import message_post
 from chat.services.participants import participant_add
 from invites.models import Invite
