@@ -6,8 +6,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from chat.api.common import client_address
 from chat.exceptions import NotAuthenticated, Throttled
+from chat.http import client_address
 from chat.models import User
 from chat.services.accounts import user_authenticate
 

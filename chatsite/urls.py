@@ -9,10 +9,10 @@ from chat.api.origam.views import ChatroomListView
 from chat.api.tokens import TokenView
 from chatsite import views
 
-handler400 = "chat.api.common.json_bad_request"
-handler403 = "chat.api.common.json_permission_denied"
-handler404 = "chat.api.common.json_not_found"
-handler500 = "chat.api.common.json_server_error"
+handler400 = "chat.api.errors.json_bad_request"
+handler403 = "chat.api.errors.json_permission_denied"
+handler404 = "chat.api.errors.json_not_found"
+handler500 = "chat.api.errors.json_server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -6,7 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 class BearerTokenScheme(OpenApiAuthenticationExtension):
     """`Authorization: Bearer <token>` from /api/auth/token or `manage.py issue_token`."""
 
-    target_class = "chat.api.common.BearerTokenAuthentication"
+    target_class = "chat.api.authentication.BearerTokenAuthentication"
     name = "bearerToken"
 
     def get_security_definition(self, auto_schema):
@@ -16,7 +16,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 class SessionCookieScheme(OpenApiAuthenticationExtension):
     """The Django session cookie of a browser logged in at /accounts/login/."""
 
-    target_class = "chat.api.common.SessionCookieAuthentication"
+    target_class = "chat.api.authentication.SessionCookieAuthentication"
     name = "sessionCookie"
 
     def get_security_definition(self, auto_schema):

@@ -5,8 +5,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat.api.common import BearerTokenAuthentication, client_address
+from chat.api.authentication import BearerTokenAuthentication
 from chat.exceptions import NotAuthenticated
+from chat.http import client_address
 from chat.services.accounts import user_authenticate
 from chat.services.tokens import token_issue, token_revoke
 

@@ -20,7 +20,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
-from chat.api.common import error_body, json_not_found
+from chat.api.errors import error_body, json_not_found
 from chat.api.origam.rendering import NO_AUTHOR_ID
 from chat.exceptions import NotFound
 from chat.models import User

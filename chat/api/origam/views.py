@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat.api.common import BearerTokenAuthentication, SessionCookieAuthentication
+from chat.api.authentication import BearerTokenAuthentication, SessionCookieAuthentication
 from chat.api.origam import rendering
 from chat.api.origam.serializers import (
     ChatroomCreateSerializer,

@@ -9,7 +9,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from chat.api.common import enforce_cross_site_rule
+from chat.api.cross_site import enforce_cross_site_rule
 from chat.api.teahaz.params import get_param
 from chat.models import AuthToken, User
 from chat.services.tokens import token_check

@@ -13,13 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat.api.common import (
-    BearerTokenAuthentication,
-    SessionCookieAuthentication,
-    client_address,
-    enforce_cross_site_rule,
-    refuse_cross_site_navigation,
-)
+from chat.api.authentication import BearerTokenAuthentication, SessionCookieAuthentication
+from chat.api.cross_site import enforce_cross_site_rule, refuse_cross_site_navigation
 from chat.api.teahaz import serializers as shapes
 from chat.api.teahaz.authentication import (
     TeahazCookieAuthentication,
@@ -46,6 +41,7 @@ from chat.api.teahaz.rendering import (
     user_json,
 )
 from chat.exceptions import Invalid, NotAuthenticated, NotFound, NotParticipant
+from chat.http import client_address
 from chat.models import Participant
 from chat.permissions import access_channel, readable_channels, require_chatroom_admin
 from chat.selectors.chatrooms import access_participant, participant_rows

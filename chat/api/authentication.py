@@ -1,0 +1,43 @@
+"""The credentials every adapter accepts: a bearer token and the Django session cookie."""
+
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.request import Request
+
+from chat.api.cross_site import enforce_cross_site_rule
+from chat.models import AuthToken, User
+from chat.services.tokens import token_check
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <token>`: an API token issued by /api/auth/token or by an operator."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[User, AuthToken] | None:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header:
+            return None
+        keyword, _, raw = header.partition(" ")
+        if keyword.lower() != self.keyword.lower():
+            return None
+        token = token_check(raw=raw.strip())
+        if token is None:
+            raise exceptions.AuthenticationFailed(
+                detail=exceptions.ErrorDetail("Invalid or expired token.", code="invalid_token")
+            )
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class SessionCookieAuthentication(SessionAuthentication):
+    """The Django session cookie, with the cross-site rule in place of the CSRF token check."""
+
+    def enforce_csrf(self, request: Request) -> None:
+        enforce_cross_site_rule(request._request)
+
+    def authenticate_header(self, request: Request) -> str:
+        # Answering 401 (not 403) when nobody is logged in needs a WWW-Authenticate challenge.
+        return 'Session realm="chatsite"'
