@@ -2,9 +2,10 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from chat.api.origam.avatars import avatar
 from chat.api.origam.views import ChatroomListView
 from chat.api.tokens import TokenView
 from chatsite import views
@@ -23,10 +24,11 @@ urlpatterns = [
     path("api/auth/token/", TokenView.as_view()),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api-auth/", include("rest_framework.urls")),
-    # The Origam chat protocol (its API root is fixed by the real client), its page and avatars.
+    # The Origam chat protocol (its API root is fixed by the real client), its avatars, and its client build.
     path("chatrooms/Chat/", include("chat.api.origam.urls")),
     path("chatrooms/Chat", ChatroomListView.as_view()),
-    path("", include("chat.api.origam.asset_urls")),
+    re_path(r"^chatrooms/Avatar/(?P<user_id>[^/]+)/?\Z", avatar, name="origam-avatar"),
+    path("", include("chat.web.urls")),
     # The Teahaz protocol, at the server root and at /api/v0/ (where the real clients look).
     path("api/v0/", include(("chat.api.teahaz.urls", "teahaz"), namespace="teahaz-v0")),
     path("", include(("chat.api.teahaz.urls", "teahaz"), namespace="teahaz")),

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import Resolver404, resolve
 
-from chat.api.origam import assets
+from chat.web import client_build
 from tests.conftest import PASSWORD
 
 PAGE = b'<!doctype html><html><head><script type="module" src="/chatAssets/index-4f2a9c.js"></script></head></html>'
@@ -234,7 +234,7 @@ def test_api_and_avatar_paths_are_never_build_files(browser, build, url):
         answered_by = resolve(url).func
     except Resolver404:
         answered_by = None  # nobody answers the path: the 404 handler does, which is just as good
-    assert answered_by is not assets.app_file
+    assert answered_by is not client_build.app_file
 
     response = browser.get(url)
 
