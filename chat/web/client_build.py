@@ -1,12 +1,20 @@
-"""The Origam client build (ORIGAM_CHAT_APP_DIR), served same-origin with its API: the page, chatAssets/, the rest."""
+"""The Origam client build (ORIGAM_CHAT_APP_DIR), served same-origin with its API: the page, chatAssets/, the rest.
+
+The page holds no data, so it is served to anyone. A visitor without a session may still hold a bearer token in
+the page's sessionStorage (the Origam main client leaves one there), which only the browser can see: that
+visitor's page gets our gate script first, which sends the visitor to log in only when there is no token.
+"""
 
 import mimetypes
+import re
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, HttpRequest, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
+from django.shortcuts import resolve_url
+from django.templatetags.static import static
+from django.utils.html import format_html
 
 from chat.api.errors import json_not_found
 from chat.web.files import SAFE_METHODS, conditional, method_not_allowed, set_validators
@@ -17,6 +25,8 @@ ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
 BUILD_FILE_CACHE_CONTROL = "public, no-cache"
 # The page names the current assets; a stale copy would load the assets of an old build.
 PAGE_CACHE_CONTROL = "no-store"
+GATE_SCRIPT = "chat/origam-gate.js"
+HEAD_TAG = re.compile(rb"<head(?:\s[^>]*)?>", re.IGNORECASE)
 
 # The system's MIME tables differ between machines (some say application/javascript, some know no .map):
 # the types a Vite build needs are fixed here, the rest come from the mimetypes module.
@@ -95,17 +105,31 @@ def _serve(request: HttpRequest, path: Path, *, cache_control: str, revalidate: 
     return response
 
 
+def with_gate(page: bytes) -> bytes:
+    """The page with our gate script first in its <head>: a classic script, so it runs before the client's."""
+    tag = format_html(
+        '<script src="{}" data-login-url="{}"></script>', static(GATE_SCRIPT), resolve_url(settings.LOGIN_URL)
+    ).encode()
+    head = HEAD_TAG.search(page)
+    if head is None:
+        return tag + page
+    return page[: head.end()] + tag + page[head.end() :]
+
+
 def app_page(request: HttpRequest) -> HttpResponseBase:
-    """The client's page, for a logged-in browser; anyone else is sent to log in and back."""
+    """The client's page: as built for a logged-in browser, behind the token-or-log-in gate for anyone else."""
     if request.method not in SAFE_METHODS:
         return method_not_allowed()
     root = build_root()
     page = build_file(root, "index.html") if root is not None else None
     if page is None:
         return json_not_found(request)
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    return _serve(request, page, cache_control=PAGE_CACHE_CONTROL, revalidate=False)
+    if request.user.is_authenticated:
+        return _serve(request, page, cache_control=PAGE_CACHE_CONTROL, revalidate=False)
+    response = HttpResponse(with_gate(page.read_bytes()), content_type=content_type_of(page))
+    response["Cache-Control"] = PAGE_CACHE_CONTROL
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def app_root(request: HttpRequest) -> HttpResponseBase:

@@ -1,14 +1,20 @@
 """The Origam client build (ORIGAM_CHAT_APP_DIR): its page, its assets and its other files, and nothing else."""
 
+import json
 import re
+import shutil
+import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import Resolver404, resolve
 
+from chat.models import Message
 from chat.web import client_build
+from tests.api.origam.helpers import API, room_url
 from tests.conftest import PASSWORD
 
 PAGE = b'<!doctype html><html><head><script type="module" src="/chatAssets/index-4f2a9c.js"></script></head></html>'
@@ -79,19 +85,108 @@ def test_slashless_chatrooms_goes_to_the_page(browser, build):
     assert response["Location"] == "/chatrooms/"
 
 
-def test_anonymous_visitor_logs_in_and_comes_back_to_the_page(make_user, build):
+GATE_TAG = re.compile(r'<script src="([^"]+)" data-login-url="([^"]+)"></script>')
+# Runs the gate script as a browser would, with a page URL and (or not) a token in sessionStorage, and tells
+# where it sent the browser (null: nowhere, the client loads).
+GATE_HARNESS = """
+const [source, href, loginUrl, storage] = process.argv.slice(1);
+const url = new URL(href);
+let replacedWith = null;
+globalThis.window = {
+  sessionStorage: {
+    getItem(key) {
+      if (storage === "disabled") throw new Error("SecurityError: storage is disabled");
+      return key === "origamAuthToken" && storage !== "" ? storage : null;
+    },
+  },
+  location: {pathname: url.pathname, search: url.search, hash: url.hash, replace(to) { replacedWith = to; }},
+};
+globalThis.document = {currentScript: {getAttribute: (name) => (name === "data-login-url" ? loginUrl : null)}};
+new Function(source)();
+process.stdout.write(JSON.stringify(replacedWith));
+"""
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the gate script")
+
+
+def gate_of(page: bytes) -> tuple[str, str]:
+    """The gate script's URL and log-in URL, from the page a visitor without a session got."""
+    match = GATE_TAG.search(page.decode())
+    assert match is not None, page
+    return match.group(1), match.group(2)
+
+
+def run_gate(page: bytes, href: str, *, token: str) -> str | None:
+    """Where the page's gate sends a browser at this URL: a path, or None when it lets the client load."""
+    script_url, login_url = gate_of(page)
+    assert script_url.startswith("/static/")
+    source = Path(finders.find(script_url.removeprefix("/static/"))).read_text()
+    done = subprocess.run(
+        ["node", "-e", GATE_HARNESS, source, href, login_url, token], capture_output=True, check=True, text=True
+    )
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("url", ["/chatrooms/", "/chatrooms/index.html?lang=de"])
+def test_visitor_without_a_session_gets_the_page_with_the_gate_first(db, build, url):
+    response = Client().get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert response["Cache-Control"] == "no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    gate = '<script src="/static/chat/origam-gate.js" data-login-url="/accounts/login/"></script>'
+    # A classic script ahead of the client's module script, so it decides before the client starts.
+    assert response.content == PAGE.replace(b"<head>", b"<head>" + gate.encode())
+    assert finders.find("chat/origam-gate.js") is not None
+
+
+def test_a_page_without_a_head_still_gets_the_gate_first(db, build):
+    (build / "index.html").write_bytes(b"<!doctype html><title>chat</title><script type=module src=x.js></script>")
+
+    response = Client().get("/chatrooms/")
+
+    assert response.content.startswith(b'<script src="/static/chat/origam-gate.js"')
+    assert response.content.endswith(b"<title>chat</title><script type=module src=x.js></script>")
+
+
+@needs_node
+def test_page_opened_with_a_token_and_no_session_loads_and_chats(build, bearer, member, chatroom):
+    page = Client().get("/chatrooms/index.html")
+    assert page.status_code == 200
+    assert "sessionid" not in page.cookies
+
+    assert (
+        run_gate(
+            page.content,
+            f"http://testserver/chatrooms/index.html#/chatroom?chatroomId={chatroom.pk}",
+            token="the-token",
+        )
+        is None
+    )
+
+    # The client then sends the token it read as a bearer header, as the Origam client does.
+    client = bearer(member)
+    assert client.get(f"{API}localUser").json()["id"] == str(member.pk)
+    sent = client.post(room_url(chatroom, "messages"), {"text": "<p>hello from a token</p>"}, format="json")
+    assert sent.status_code == 200, sent.content
+    assert Message.objects.get(pk=sent.json()["id"]).author == member
+
+
+@needs_node
+@pytest.mark.parametrize("storage", ["", "disabled"])
+def test_visitor_with_neither_logs_in_and_comes_back_fragment_included(make_user, build, storage):
     make_user("visitor")
     client = Client(enforce_csrf_checks=True)
+    back = "/chatrooms/index.html?lang=de#/chatroom?chatroomId=3f2c"
+    page = client.get("/chatrooms/index.html?lang=de")
 
-    sent_away = client.get("/chatrooms/index.html?lang=de")
+    sent_to = run_gate(page.content, f"http://testserver{back}", token=storage)
 
-    assert sent_away.status_code == 302
-    assert sent_away["Location"] == "/accounts/login/?next=/chatrooms/index.html%3Flang%3Dde"
-    login_page = client.get(sent_away["Location"])
+    assert sent_to == "/accounts/login/?next=%2Fchatrooms%2Findex.html%3Flang%3Dde%23%2Fchatroom%3FchatroomId%3D3f2c"
+    login_page = client.get(sent_to)
     assert login_page.status_code == 200
     next_field = re.search(r'name="next" value="([^"]*)"', login_page.content.decode()).group(1)
-    assert next_field == "/chatrooms/index.html?lang=de"
-
+    assert next_field == back
     logged_in = client.post(
         "/accounts/login/",
         {
@@ -101,20 +196,12 @@ def test_anonymous_visitor_logs_in_and_comes_back_to_the_page(make_user, build):
             "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
         },
     )
-
     assert logged_in.status_code == 302
-    assert logged_in["Location"] == "/chatrooms/index.html?lang=de"
-    page = client.get(logged_in["Location"])
-    assert page.status_code == 200
-    assert streamed(page) == PAGE
-    assert page["Cache-Control"] == "no-store"
-
-
-def test_anonymous_visitor_of_the_root_page_is_sent_to_log_in(db, build):
-    response = Client().get("/chatrooms/")
-
-    assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/?next=/chatrooms/"
+    assert logged_in["Location"] == back
+    again = client.get("/chatrooms/index.html?lang=de")
+    assert again.status_code == 200
+    assert streamed(again) == PAGE  # with a session, the page as built: no gate
+    assert again["Cache-Control"] == "no-store"
 
 
 def test_page_refuses_writes(browser, build):
