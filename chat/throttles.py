@@ -1,5 +1,11 @@
-"""Throttles of failed log-ins and of sign-ups, counted in the shared cache so every process sees them."""
+"""Throttles, counted in the shared cache so that every process sees them: failed log-ins and sign-ups.
 
+Each count is one atomic step (`add` creates the counter, `incr` adds to it: atomic on Redis and on LocMem), and the
+decision is taken on the value that step returned. Simultaneous requests each see a different count, so no more of
+them pass than the limit allows; a request that is refused gives its place back.
+"""
+
+import contextlib
 import hashlib
 import time
 
@@ -9,57 +15,84 @@ from django.core.cache import cache
 from chat.exceptions import Throttled
 
 
-def _keys(kind: str, value: str) -> tuple[str, str]:
+def _key(kind: str, value: str, suffix: str) -> str:
     # Hashed: any username or address makes a short key every cache backend accepts.
     digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"login-fail:{kind}:{digest}:count", f"login-fail:{kind}:{digest}:start"
+    return f"throttle:{kind}:{digest}:{suffix}"
 
 
-def _limits(*, username: str, address: str) -> list[tuple[str, str, int]]:
-    return [
-        ("account", username.strip().lower(), settings.CHAT_LOGIN_FAILURES_PER_ACCOUNT),
-        ("address", address or "unknown", settings.CHAT_LOGIN_FAILURES_PER_ADDRESS),
-    ]
+def _incr(key: str, *, timeout: int) -> int:
+    """Adds one to the counter, creating it (with its timeout) when this is the first event; the new count."""
+    cache.add(key, 0, timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr: this event is the first of a new window
+        cache.set(key, 1, timeout)
+        return 1
 
 
-def _retry_after(kind: str, value: str, *, limit: int, window: int) -> int | None:
-    """Seconds until the window frees up, when `limit` events were already counted in it; else None."""
-    count_key, start_key = _keys(kind, value)
-    if (cache.get(count_key) or 0) < limit:
+def _decr(key: str) -> None:
+    # ValueError: the window ended meanwhile, nothing is left to give back.
+    with contextlib.suppress(ValueError):
+        cache.decr(key)
+
+
+def _take(kind: str, value: str, *, limit: int, window: int) -> int | None:
+    """Takes one of `limit` places in the window the first event opened; when none is left, the seconds to wait."""
+    count_key, start_key = _key(kind, value, "count"), _key(kind, value, "start")
+    cache.add(start_key, time.time(), window)
+    if _incr(count_key, timeout=window) <= limit:
         return None
+    _decr(count_key)
     started = cache.get(start_key) or time.time()
     return int(started + window - time.time()) + 1
 
 
-def _count(kind: str, value: str, *, window: int) -> None:
-    """Counts one event in the window that the first event opened."""
-    count_key, start_key = _keys(kind, value)
-    cache.add(start_key, time.time(), window)
-    cache.add(count_key, 0, window)
-    try:
-        cache.incr(count_key)
-    except ValueError:  # expired between add and incr
-        cache.set(count_key, 1, window)
+def _give_back(kind: str, value: str) -> None:
+    _decr(_key(kind, value, "count"))
 
 
-def login_throttle_check(*, username: str, address: str) -> None:
-    """Raises Throttled while the account or the address has used up its failures in the window."""
+def _login_limits(*, username: str, address: str) -> list[tuple[str, str, int]]:
+    return [
+        ("login-account", username.strip().lower(), settings.CHAT_LOGIN_FAILURES_PER_ACCOUNT),
+        ("login-address", address or "unknown", settings.CHAT_LOGIN_FAILURES_PER_ADDRESS),
+    ]
+
+
+def login_attempt_take(*, username: str, address: str) -> None:
+    """Takes a place for one log-in attempt of the account and of the address, or raises Throttled.
+
+    The place stays taken when the attempt fails (it counts as a failure) and is given back by
+    `login_attempt_succeeded`: so at most the limit of wrong passwords is ever tried, however many arrive at once.
+    """
     window = settings.CHAT_LOGIN_FAILURE_WINDOW_SECONDS
-    for kind, value, limit in _limits(username=username, address=address):
-        retry_after = _retry_after(kind, value, limit=limit, window=window)
+    taken: list[tuple[str, str]] = []
+    for kind, value, limit in _login_limits(username=username, address=address):
+        retry_after = _take(kind, value, limit=limit, window=window)
         if retry_after is not None:
+            for taken_kind, taken_value in taken:
+                _give_back(taken_kind, taken_value)
             raise Throttled("Too many failed log-ins. Try again later.", retry_after=retry_after)
+        taken.append((kind, value))
+
+
+def login_attempt_succeeded(*, username: str, address: str) -> None:
+    """Gives back the places a successful log-in attempt took: only failures count."""
+    for kind, value, _limit in _login_limits(username=username, address=address):
+        _give_back(kind, value)
 
 
 def login_failure_record(*, username: str, address: str) -> None:
-    """Counts one failed log-in against the account and against the address."""
-    for kind, value, _limit in _limits(username=username, address=address):
-        _count(kind, value, window=settings.CHAT_LOGIN_FAILURE_WINDOW_SECONDS)
+    """Counts one failed log-in found after the attempt itself succeeded (a right password, no membership)."""
+    window = settings.CHAT_LOGIN_FAILURE_WINDOW_SECONDS
+    for kind, value, _limit in _login_limits(username=username, address=address):
+        cache.add(_key(kind, value, "start"), time.time(), window)
+        _incr(_key(kind, value, "count"), timeout=window)
 
 
-def signup_throttle_check(*, address: str) -> None:
-    """Raises Throttled once an address has created CHAT_SIGNUPS_PER_ADDRESS accounts in the window."""
-    retry_after = _retry_after(
+def signup_take(*, address: str) -> None:
+    """Takes one of the CHAT_SIGNUPS_PER_ADDRESS accounts an address may create in the window, or raises Throttled."""
+    retry_after = _take(
         "signup",
         address or "unknown",
         limit=settings.CHAT_SIGNUPS_PER_ADDRESS,
@@ -69,6 +102,6 @@ def signup_throttle_check(*, address: str) -> None:
         raise Throttled("Too many new accounts from this address. Try again later.", retry_after=retry_after)
 
 
-def signup_record(*, address: str) -> None:
-    """Counts one account created from the address."""
-    _count("signup", address or "unknown", window=settings.CHAT_SIGNUP_WINDOW_SECONDS)
+def signup_give_back(*, address: str) -> None:
+    """Gives back the place of a sign-up that created no account."""
+    _give_back("signup", address or "unknown")

@@ -8,10 +8,10 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from chat.exceptions import Conflict, Invalid, NotAuthenticated
+from chat.exceptions import ChatError, Conflict, Invalid, NotAuthenticated
 from chat.models import User
 from chat.text import is_storable
-from chat.throttles import login_failure_record, login_throttle_check, signup_record, signup_throttle_check
+from chat.throttles import login_attempt_succeeded, login_attempt_take, signup_give_back, signup_take
 
 WRONG_CREDENTIALS = "Wrong username or password."
 
@@ -46,12 +46,13 @@ def user_authenticate(*, identifier: str, password: str, address: str) -> User:
     usable = isinstance(password, str) and is_storable(password)
     user = user_lookup(identifier=identifier) if usable else None
     account = account_key(identifier=identifier, user=user)
-    login_throttle_check(username=account, address=address)
+    # The attempt takes its place before the password is checked, so simultaneous guesses cannot overrun the limit.
+    login_attempt_take(username=account, address=address)
     if user is None:
         make_password(password if usable else "")  # spend the same time as a real check: no enumeration by timing
     elif user.check_password(password):
+        login_attempt_succeeded(username=account, address=address)
         return user
-    login_failure_record(username=account, address=address)
     raise NotAuthenticated(WRONG_CREDENTIALS, code="wrong_credentials")
 
 
@@ -87,7 +88,10 @@ def user_get_or_create(*, username: str, password: str, address: str) -> tuple[U
         raise Invalid("A password is required.", code="invalid_password")
     if User.objects.filter(username__iexact=username.strip()).exists():
         return user_authenticate(identifier=username.strip(), password=password, address=address), False
-    signup_throttle_check(address=address)
-    user = user_create(username=username, password=password)
-    signup_record(address=address)
+    signup_take(address=address)
+    try:
+        user = user_create(username=username, password=password)
+    except ChatError:
+        signup_give_back(address=address)
+        raise
     return user, True

@@ -1,12 +1,17 @@
 """The throttles of failed log-ins and of sign-ups."""
 
+import threading
 import time
+import uuid
 
 import pytest
+import redis
+from django.test import override_settings
 
 from chat.exceptions import NotAuthenticated, Throttled
 from chat.models import User
 from chat.services.accounts import user_authenticate, user_get_or_create
+from chat.throttles import login_attempt_take
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +90,78 @@ def test_an_address_may_create_only_so_many_accounts_per_window(clock, settings)
     assert user_get_or_create(username="new0", password=PASSWORD, address="10.9.9.9")[1] is False
     clock[0] += settings.CHAT_SIGNUP_WINDOW_SECONDS + 1
     assert user_get_or_create(username="onemore", password=PASSWORD, address="10.9.9.9")[1] is True
+
+
+REDIS_URL = "redis://127.0.0.1:6379/5"
+
+
+def redis_reachable() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+needs_redis = pytest.mark.skipif(not redis_reachable(), reason=f"needs Redis at {REDIS_URL}")
+
+
+@pytest.fixture(params=["locmem", pytest.param("redis", marks=needs_redis)])
+def shared_cache(request):
+    """The cache every thread of this process shares, then Redis (shared by every process too)."""
+    if request.param == "locmem":
+        yield
+        return
+    prefix = f"test-{uuid.uuid4()}"
+    with override_settings(
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_URL,
+                "KEY_PREFIX": prefix,
+            }
+        }
+    ):
+        yield
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+def simultaneously(count: int, act) -> list[bool]:
+    """Runs act(index) in `count` threads released at once; which of them passed (no Throttled)."""
+    barrier = threading.Barrier(count)
+    passed = [False] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            act(index)
+        except Throttled:
+            return
+        passed[index] = True
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return passed
+
+
+def test_simultaneous_failures_never_pass_more_than_the_limit(shared_cache, settings):
+    settings.CHAT_LOGIN_FAILURES_PER_ACCOUNT = 5
+    passed = simultaneously(40, lambda index: login_attempt_take(username="victim", address=f"10.0.0.{index}"))
+    assert sum(passed) == 5
+    with pytest.raises(Throttled):
+        login_attempt_take(username="victim", address="10.0.1.1")
+
+
+def test_a_refused_attempt_gives_back_what_it_took(settings):
+    settings.CHAT_LOGIN_FAILURES_PER_ADDRESS = 2
+    login_attempt_take(username="a", address="10.0.0.1")
+    login_attempt_take(username="b", address="10.0.0.1")
+    with pytest.raises(Throttled):
+        login_attempt_take(username="c", address="10.0.0.1")
+    # The account "c" was not charged for the attempt its address was refused.
+    settings.CHAT_LOGIN_FAILURES_PER_ACCOUNT = 1
+    login_attempt_take(username="c", address="10.0.0.2")
