@@ -1,4 +1,4 @@
-"""Throttles, counted in the shared cache so that every process sees them: failed log-ins and sign-ups.
+"""Throttles, counted in the shared cache so that every process sees them: failed log-ins, sign-ups, abuse limits.
 
 Each count is one atomic step (`add` creates the counter, `incr` adds to it: atomic on Redis and on LocMem), and the
 decision is taken on the value that step returned. Simultaneous requests each see a different count, so no more of
@@ -7,7 +7,9 @@ them pass than the limit allows; a request that is refused gives its place back.
 
 import contextlib
 import hashlib
+import math
 import time
+import uuid
 
 from django.conf import settings
 from django.core.cache import cache
@@ -105,3 +107,53 @@ def signup_take(*, address: str) -> None:
 def signup_give_back(*, address: str) -> None:
     """Gives back the place of a sign-up that created no account."""
     _give_back("signup", address or "unknown")
+
+
+def _sliding_take(kind: str, value: str, *, limit: int, window: int) -> tuple[str, int | None]:
+    """Takes a place under `limit` events per sliding `window`: the counter it took it in, and when no place was
+    left (none taken), the seconds to wait.
+
+    Two fixed windows, the previous one weighted by how much of it the sliding window still covers: a burst of
+    `limit`, then about `limit / window` a second sustained. Only the current window's counter is written.
+    """
+    now = time.time()
+    index, elapsed = divmod(now, window)
+    current_key = _key(kind, value, f"w{int(index)}")
+    previous = cache.get(_key(kind, value, f"w{int(index) - 1}")) or 0
+    count = _incr(current_key, timeout=2 * window)
+    covered = 1 - elapsed / window
+    if previous * covered + count <= limit:
+        return current_key, None
+    _decr(current_key)
+    excess = previous * covered + count - limit
+    if previous and excess <= previous * covered:
+        # The previous window's share shrinks by previous/window each second.
+        return current_key, math.ceil(excess * window / previous)
+    return current_key, math.ceil(window - elapsed + window / limit)
+
+
+def rate_limit_hit(*, scope: str, user_id: uuid.UUID | None, address: str) -> None:
+    """Counts one act of `scope` (CHAT_RATE_LIMITS) for the user and for the address, or raises Throttled (429).
+
+    Called by every adapter right before the service the act runs, so each protocol is limited once and alike.
+    """
+    if not settings.CHAT_RATE_LIMITS_ENABLED:
+        return
+    limits = settings.CHAT_RATE_LIMITS[scope]
+    taken: list[str] = []
+    for kind, value in (("user", str(user_id) if user_id else None), ("address", address or "unknown")):
+        if value is None or kind not in limits:
+            continue
+        limit, window = limits[kind]
+        key, retry_after = _sliding_take(f"rate-{scope}-{kind}", value, limit=limit, window=window)
+        if retry_after is not None:
+            for taken_key in taken:
+                _decr(taken_key)
+            raise Throttled("Too many requests. Try again later.", retry_after=retry_after, code="rate_limited")
+        taken.append(key)
+
+
+def search_limit_hit(*, search_phrase: str, user_id: uuid.UUID | None, address: str) -> None:
+    """A search (a phrase given: a scan no index serves) counts against the `search` limit; a plain page does not."""
+    if search_phrase:
+        rate_limit_hit(scope="search", user_id=user_id, address=address)

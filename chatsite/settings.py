@@ -28,6 +28,15 @@ def env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """Reads a rate `<count>/<seconds>` from the environment, such as 20/20 (20 per sliding 20 seconds)."""
+    count, _, seconds = (os.environ.get(name) or default).partition("/")
+    rate = (int(count), int(seconds))
+    if rate[0] < 1 or rate[1] < 1:
+        raise ImproperlyConfigured(f"{name} must be <count>/<seconds> with both at least 1.")
+    return rate
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -195,6 +204,32 @@ CHAT_LOGIN_FAILURES_PER_ADDRESS = env_int("CHAT_LOGIN_FAILURES_PER_ADDRESS", 50)
 CHAT_LOGIN_FAILURE_WINDOW_SECONDS = env_int("CHAT_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
 CHAT_SIGNUPS_PER_ADDRESS = env_int("CHAT_SIGNUPS_PER_ADDRESS", 20)
 CHAT_SIGNUP_WINDOW_SECONDS = env_int("CHAT_SIGNUP_WINDOW_SECONDS", 3600)
+# Abuse limits, per user and per client address, each `<count>/<seconds>` over a sliding window (see the README).
+# Off (CHAT_RATE_LIMITS_ENABLED=0) for load tests; failed log-ins and sign-ups stay throttled either way.
+CHAT_RATE_LIMITS_ENABLED = env_bool("CHAT_RATE_LIMITS_ENABLED", True)
+CHAT_RATE_LIMITS = {
+    # A burst of 20 messages, then about one a second.
+    "message_send": {
+        "user": env_rate("CHAT_RATE_MESSAGE_SEND_USER", "20/20"),
+        "address": env_rate("CHAT_RATE_MESSAGE_SEND_ADDRESS", "100/20"),
+    },
+    "chatroom_create": {
+        "user": env_rate("CHAT_RATE_CHATROOM_CREATE_USER", "10/3600"),
+        "address": env_rate("CHAT_RATE_CHATROOM_CREATE_ADDRESS", "30/3600"),
+    },
+    "channel_create": {
+        "user": env_rate("CHAT_RATE_CHANNEL_CREATE_USER", "30/3600"),
+        "address": env_rate("CHAT_RATE_CHANNEL_CREATE_ADDRESS", "100/3600"),
+    },
+    "invite_create": {
+        "user": env_rate("CHAT_RATE_INVITE_CREATE_USER", "60/3600"),
+        "address": env_rate("CHAT_RATE_INVITE_CREATE_ADDRESS", "200/3600"),
+    },
+    "search": {
+        "user": env_rate("CHAT_RATE_SEARCH_USER", "60/60"),
+        "address": env_rate("CHAT_RATE_SEARCH_ADDRESS", "300/60"),
+    },
+}
 CHAT_INVITE_DEFAULT_TTL_SECONDS = env_int("CHAT_INVITE_DEFAULT_TTL_SECONDS", 7 * 24 * 3600)
 CHAT_INVITE_MAX_USES = env_int("CHAT_INVITE_MAX_USES", 1000)
 ORIGAM_MESSAGES_DEFAULT_LIMIT = env_int("ORIGAM_MESSAGES_DEFAULT_LIMIT", 100)

@@ -1,5 +1,8 @@
 """The throttles of failed log-ins and of sign-ups."""
 
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -11,7 +14,7 @@ from django.test import override_settings
 from chat.exceptions import NotAuthenticated, Throttled
 from chat.models import User
 from chat.services.accounts import user_authenticate, user_get_or_create
-from chat.throttles import login_attempt_take
+from chat.throttles import login_attempt_take, rate_limit_hit
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -156,6 +159,14 @@ def test_simultaneous_failures_never_pass_more_than_the_limit(shared_cache, sett
         login_attempt_take(username="victim", address="10.0.1.1")
 
 
+def test_simultaneous_acts_never_pass_more_than_the_rate_limit(shared_cache, settings):
+    settings.CHAT_RATE_LIMITS_ENABLED = True
+    settings.CHAT_RATE_LIMITS = {"message_send": {"user": (7, 60), "address": (1000, 60)}}
+    user_id = uuid.uuid4()
+    passed = simultaneously(40, lambda index: rate_limit_hit(scope="message_send", user_id=user_id, address="10.0.0.1"))
+    assert sum(passed) == 7
+
+
 def test_a_refused_attempt_gives_back_what_it_took(settings):
     settings.CHAT_LOGIN_FAILURES_PER_ADDRESS = 2
     login_attempt_take(username="a", address="10.0.0.1")
@@ -165,3 +176,68 @@ def test_a_refused_attempt_gives_back_what_it_took(settings):
     # The account "c" was not charged for the attempt its address was refused.
     settings.CHAT_LOGIN_FAILURES_PER_ACCOUNT = 1
     login_attempt_take(username="c", address="10.0.0.2")
+
+
+def test_sending_allows_a_burst_then_about_one_a_second(clock, settings):
+    settings.CHAT_RATE_LIMITS_ENABLED = True
+    settings.CHAT_RATE_LIMITS = {"message_send": {"user": (20, 20)}}
+    user_id = uuid.uuid4()
+
+    def send() -> int | None:
+        try:
+            rate_limit_hit(scope="message_send", user_id=user_id, address="10.0.0.1")
+        except Throttled as error:
+            return error.retry_after
+        return None
+
+    clock[0] = 1_000_000.0  # the start of a window, so the burst is not split across two
+    assert [send() for _ in range(20)] == [None] * 20
+    retry_after = send()
+    assert retry_after is not None and 1 <= retry_after <= 21
+    clock[0] += retry_after
+    assert send() is None
+    passed = 0
+    for _ in range(240):  # a minute of four attempts a second
+        clock[0] += 0.25
+        passed += send() is None
+    assert 55 <= passed <= 65
+
+
+def test_rate_limits_switched_off_count_nothing(settings):
+    settings.CHAT_RATE_LIMITS_ENABLED = False
+    settings.CHAT_RATE_LIMITS = {"message_send": {"user": (1, 60)}}
+    for _ in range(5):
+        rate_limit_hit(scope="message_send", user_id=uuid.uuid4(), address="10.0.0.1")
+
+
+CHILD = """
+import sys, uuid
+import django
+django.setup()
+from django.test.utils import override_settings
+from chat.throttles import rate_limit_hit
+with override_settings(CHAT_RATE_LIMITS_ENABLED=True, CHAT_RATE_LIMITS={"message_send": {"user": (5, 60)}}):
+    for _ in range(int(sys.argv[2])):
+        rate_limit_hit(scope="message_send", user_id=uuid.UUID(sys.argv[1]), address="10.0.0.1")
+"""
+
+
+@needs_redis
+def test_the_counter_is_shared_by_two_processes_on_redis(settings):
+    user_id = uuid.uuid4()
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "REDIS_URL": REDIS_URL}
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(user_id), "4"], env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert child.returncode == 0, child.stderr
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    settings.CHAT_RATE_LIMITS_ENABLED = True
+    settings.CHAT_RATE_LIMITS = {"message_send": {"user": (5, 60)}}
+    rate_limit_hit(scope="message_send", user_id=user_id, address="10.0.0.1")  # the fifth
+    with pytest.raises(Throttled):
+        rate_limit_hit(scope="message_send", user_id=user_id, address="10.0.0.1")
+    # And the other way: the other process is refused what this one used up.
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(user_id), "1"], env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert child.returncode != 0 and "Throttled" in child.stderr

@@ -26,6 +26,7 @@ from chat.api.origam.serializers import (
     validated,
 )
 from chat.exceptions import NotFound, NotParticipant
+from chat.http import client_address
 from chat.models import Message, Participant
 from chat.permissions import ChannelAccess
 from chat.selectors.chatrooms import participant_rows
@@ -36,6 +37,7 @@ from chat.services.chatrooms import chatroom_create, chatroom_rename
 from chat.services.messages import message_post
 from chat.services.participants import participant_add, participant_outvite, participant_remove
 from chat.services.presence import chatroom_enter, read_marker_move
+from chat.throttles import rate_limit_hit, search_limit_hit
 
 EMPTY_RESPONSE = {"type": "object", "properties": {}}
 
@@ -110,6 +112,7 @@ class ChatroomCreateView(OrigamView):
     def post(self, request: Request) -> Response:
         data = validated(ChatroomCreateSerializer, request.data)
         users = users_get_active(user_ids=data.get("inviteUsers") or [])
+        rate_limit_hit(scope="chatroom_create", user_id=request.user.pk, address=client_address(request))
         chatroom = chatroom_create(
             creator=request.user,
             name=data["topic"],
@@ -134,6 +137,7 @@ class ListToInviteView(OrigamView):
     @extend_schema(parameters=[UserQuerySerializer], responses=UserSerializer(many=True))
     def get(self, request: Request) -> Response:
         query = UserQuerySerializer.parse(request.query_params)
+        search_limit_hit(search_phrase=query["searchPhrase"], user_id=request.user.pk, address=client_address(request))
         rows = users_other_than(
             user_id=request.user.pk, search_phrase=query["searchPhrase"], limit=query["limit"], offset=query["offset"]
         )
@@ -155,6 +159,7 @@ class MessagesView(ChatroomView):
         participant = self.enter(request, chatroom_id)
         data = validated(MessagePostSerializer, request.data)
         channel = default_channel_access(participant=participant)
+        rate_limit_hit(scope="message_send", user_id=request.user.pk, address=client_address(request))
         message, _created = message_post(
             participant=participant,
             channel_id=channel.id,
@@ -204,6 +209,7 @@ class InviteUserView(ChatroomView):
         participant = self.enter(request, chatroom_id)
         data = validated(UserIdSerializer, request.data)
         user = user_get(user_id=data["userId"])
+        rate_limit_hit(scope="invite_create", user_id=request.user.pk, address=client_address(request))
         participant_add(chatroom=participant.chatroom, user=user, invited_by=request.user)
         return Response(rendering.user_of(user))
 
@@ -217,6 +223,7 @@ class ChatroomUserListView(ChatroomView):
     def get(self, request: Request, chatroom_id: uuid.UUID) -> Response:
         participant = self.enter(request, chatroom_id)
         query = UserQuerySerializer.parse(request.query_params)
+        search_limit_hit(search_phrase=query["searchPhrase"], user_id=request.user.pk, address=client_address(request))
         rows = self.select(
             chatroom_id=participant.chatroom_id,
             search_phrase=query["searchPhrase"],

@@ -52,6 +52,7 @@ from chat.services.chatrooms import channel_create, chatroom_create
 from chat.services.messages import message_post
 from chat.services.presence import chatroom_enter
 from chat.services.tokens import token_check, token_issue, token_revoke
+from chat.throttles import rate_limit_hit
 from invites.services import invite_create, invite_redeem
 
 USER_ID_HEADER = OpenApiParameter(
@@ -131,6 +132,7 @@ class ChatroomCreateView(TeahazView):
                 password=body.validated_data["password"],
                 address=client_address(request),
             )
+            rate_limit_hit(scope="chatroom_create", user_id=user.pk, address=client_address(request))
             chatroom = chatroom_create(creator=user, name=body.validated_data["chatroom_name"])
             participant = access_participant(user=user, chatroom_id=chatroom.pk)
             return logged_in_response(request, participant=participant)
@@ -209,6 +211,7 @@ class ChannelsView(TeahazView):
         require_chatroom_admin(participant=participant)
         body = shapes.TeahazChannelCreateSerializer(data=request_object(request))
         body.is_valid(raise_exception=True)
+        rate_limit_hit(scope="channel_create", user_id=request.user.pk, address=client_address(request))
         channel = channel_create(
             chatroom=participant.chatroom,
             name=body.validated_data["channel_name"],
@@ -260,6 +263,7 @@ class MessagesView(TeahazView):
         participant = self.participant(request)
         body = shapes.TeahazMessagePostSerializer(data=request_object(request))
         body.is_valid(raise_exception=True)
+        rate_limit_hit(scope="message_send", user_id=request.user.pk, address=client_address(request))
         message, _created = message_post(
             participant=participant,
             channel_id=body.validated_data["channelID"],
@@ -294,6 +298,7 @@ class InvitesView(TeahazView):
         expires_at = param_epoch(raw_expiry, name="expiration-time") if raw_expiry is not None else None
         participant = self.participant(request)
         require_chatroom_admin(participant=participant)
+        rate_limit_hit(scope="invite_create", user_id=request.user.pk, address=client_address(request))
         invite = invite_create(chatroom=participant.chatroom, created_by=request.user, uses=uses, expires_at=expires_at)
         return Response(invite_json(invite))
 
