@@ -5,10 +5,9 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from chat.models import Message, Participant
-from chat.services.participants import participant_ban
+from chat.models import Message
 from chat.services.tokens import token_issue, token_revoke
-from tests.api.origam.helpers import API, SAME_ORIGIN, participant_of, room_url
+from tests.api.origam.helpers import API, SAME_ORIGIN, room_url
 
 ROOM_ENDPOINTS = [
     ("get", "messages"),
@@ -158,16 +157,6 @@ def test_non_participant_gets_404_like_a_missing_chatroom(bearer, outsider, chat
     assert_error(missing, 404, "chatroom_not_found")
     assert_error(foreign, 404, "chatroom_not_found")
     assert missing.json() == foreign.json()
-
-
-def test_banned_participant_gets_404(bearer, owner, member, chatroom):
-    client = bearer(member)
-    assert client.get(room_url(chatroom, "info")).status_code == 200
-    participant_ban(participant=participant_of(member, chatroom), actor=owner)
-    assert_error(client.get(room_url(chatroom, "polledData")), 404, "chatroom_not_found")
-    response = client.post(room_url(chatroom, "messages"), {"text": "<p>still here?</p>"}, format="json")
-    assert_error(response, 404)
-    assert participant_of(member, chatroom).state == Participant.State.BANNED
 
 
 def test_path_ids_in_either_letter_case(bearer, owner, chatroom):
