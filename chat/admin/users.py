@@ -46,9 +46,10 @@ class ChatUserAdmin(UserAdmin):
     @admin.display(description="colour")
     def colour(self, user: User) -> str:
         hex_colour = f"#{user.color_r:02x}{user.color_g:02x}{user.color_b:02x}"
+        # An SVG swatch: its fill is an attribute, not a style, so the site's CSP (no inline style) lets it show.
         return format_html(
-            '<span style="display:inline-block;width:1em;height:1em;background:{};border:1px solid #888;'
-            'vertical-align:middle"></span> {}',
+            '<svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">'
+            '<rect x=".5" y=".5" width="13" height="13" fill="{}" stroke="#888"/></svg> {}',
             hex_colour,
             hex_colour,
         )
