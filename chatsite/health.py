@@ -35,13 +35,13 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 
 # Served before the host check and the HTTPS redirect: see ProbeMiddleware.
-PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 class ProbeMiddleware:
-    """Answers the probes whatever the Host header and scheme.
+    """Answers the probes and /metrics whatever the Host header and scheme.
 
-    Load balancers, and Docker's healthcheck call an app process by its internal address
+    Load balancers, Docker's healthcheck and Prometheus call an app process by its internal address
     over plain HTTP; ALLOWED_HOSTS and DJANGO_HTTPS's redirect would refuse them.
     """
 

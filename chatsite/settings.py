@@ -59,11 +59,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "chatsite.apps.ChatsiteConfig",
     "chat",
     "invites",
 ]
 
 MIDDLEWARE = [
+    "chatsite.logs.RequestIdMiddleware",
+    "chatsite.metrics.MetricsMiddleware",
     "chatsite.outage.OutageMiddleware",
     "chatsite.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -294,13 +297,28 @@ ORIGAM_MESSAGES_DEFAULT_LIMIT = env_int("ORIGAM_MESSAGES_DEFAULT_LIMIT", 100)
 ORIGAM_MESSAGES_MAX_LIMIT = env_int("ORIGAM_MESSAGES_MAX_LIMIT", 500)
 ORIGAM_CHAT_APP_DIR = os.environ.get("ORIGAM_CHAT_APP_DIR", "")
 
+# Every line carries the request id; DJANGO_LOG_FORMAT=json writes one JSON object a line.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "chatsite.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "chatsite.logs.JSONFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 
+# /metrics answers only these addresses (the caller's address as client_address() reads it); 404 otherwise.
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
 # The Retry-After of a 503 while the database or the cache is unreachable.
 CHAT_OUTAGE_RETRY_AFTER_SECONDS = env_int("CHAT_OUTAGE_RETRY_AFTER_SECONDS", 5)
 

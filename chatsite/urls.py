@@ -1,4 +1,4 @@
-"""The URL map: the admin, accounts, the token endpoint, the schema, probes, and both protocols."""
+"""The URL map: the admin, accounts, the token endpoint, the schema, probes and metrics, and both protocols."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 from chat.api.origam.avatars import avatar
 from chat.api.origam.views import ChatroomListView
 from chat.api.tokens import TokenView
-from chatsite import health, views
+from chatsite import health, metrics, views
 
 handler400 = "chat.api.errors.json_bad_request"
 handler403 = "chat.api.errors.json_permission_denied"
@@ -19,6 +19,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -47,7 +47,7 @@ def test_readyz_is_503_when_the_cache_is_unreachable(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
 def test_probes_answer_any_host_over_plain_http(client, settings, path):
     settings.ALLOWED_HOSTS = ["chat.example.org"]
     settings.SECURE_SSL_REDIRECT = True
