@@ -325,4 +325,9 @@ CHAT_OUTAGE_RETRY_AFTER_SECONDS = env_int("CHAT_OUTAGE_RETRY_AFTER_SECONDS", 5)
 # Take the client's address from X-Forwarded-For (its last entry, the one our proxy added) for throttling.
 CHAT_TRUST_X_FORWARDED_FOR = env_bool("DJANGO_TRUST_X_FORWARDED_FOR", False)
 # Room for a message of CHAT_MESSAGE_MAX_BYTES even when JSON escapes every character.
-DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, 7 * CHAT_MESSAGE_MAX_BYTES)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", max(2_621_440, 7 * CHAT_MESSAGE_MAX_BYTES))
+# Any request body (JSON, or a multipart avatar of up to 2 MiB with its envelope): larger is 413 at the
+# WSGI edge. Keep the proxy's limit (nginx client_max_body_size) at or above it.
+CHAT_REQUEST_MAX_BYTES = env_int("CHAT_REQUEST_MAX_BYTES", max(DATA_UPLOAD_MAX_MEMORY_SIZE, 3 * 1024 * 1024))
+# How much of an oversized body is read and thrown away so that the client receives its 413.
+CHAT_REQUEST_DRAIN_BYTES = env_int("CHAT_REQUEST_DRAIN_BYTES", 32 * 1024 * 1024)

@@ -1,4 +1,4 @@
-"""WSGI entry point (gunicorn, granian, mod_wsgi)."""
+"""WSGI entry point (gunicorn, granian, mod_wsgi): Django behind the request body limits."""
 
 import os
 
@@ -6,4 +6,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
 
-application = get_wsgi_application()
+# Imported after the settings module is named: it reads the settings.
+from chatsite.bodies import RequestBodyLimits
+
+application = RequestBodyLimits(get_wsgi_application())
