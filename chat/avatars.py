@@ -1,11 +1,22 @@
-"""Avatars as data: the drawn SVG (initials on the user's colour), the raster types we serve, and their ETags.
+"""Avatars as data: the drawn SVG (initials on the user's colour), uploads re-encoded, the types served, ETags.
 
 No HTTP here: the protocol adapters answer with these bytes and validators.
 """
 
 import hashlib
+import io
 import unicodedata
+import uuid
+from typing import IO, Any
 from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db.models.fields.files import ImageField, ImageFieldFile
+from PIL import Image, ImageOps
+
+from chat.validators import AVATAR_FORMATS, AVATAR_MAX_BYTES, AVATAR_MAX_SIDE
 
 # The colour and name of the avatar of system messages (and of deleted accounts' messages).
 SYSTEM_AVATAR = {"display_name": "System", "username": "", "color_r": 128, "color_g": 128, "color_b": 128}
@@ -89,3 +100,55 @@ def content_etag(body: bytes) -> str:
 def stored_file_etag(*, name: str, size: int, modified: float | None) -> str:
     """A strong ETag for a stored file, from what the storage tells without reading it."""
     return '"{}"'.format(hashlib.sha256(f"{name}\0{size}\0{modified}".encode()).hexdigest()[:32])
+
+
+def avatar_reencode(file: IO[bytes]) -> tuple[bytes, str]:
+    """The image decoded and drawn anew, and its file extension: only pixels survive the trip.
+
+    Metadata (EXIF with its GPS position, comments, profiles) and anything after the image's end are left
+    behind; the picture is turned upright as its EXIF orientation says, an animation keeps its first frame, and
+    the longer edge is cut to CHAT_AVATAR_MAX_EDGE pixels. A JPEG stays a JPEG; any other image becomes a PNG.
+    """
+    file.seek(0)
+    if len(file.read(AVATAR_MAX_BYTES + 1)) > AVATAR_MAX_BYTES:
+        raise ValidationError("The avatar is larger than 2 MiB.", code="avatar_too_large")
+    file.seek(0)
+    try:
+        with Image.open(file) as image:
+            if image.format not in AVATAR_FORMATS:
+                raise ValidationError("The avatar must be a PNG, JPEG, GIF or WebP image.", code="avatar_format")
+            # Checked before decoding: a small file may describe a bitmap too big to hold in memory.
+            if max(image.size) > AVATAR_MAX_SIDE:
+                raise ValidationError(
+                    f"The avatar is larger than {AVATAR_MAX_SIDE} pixels a side.", code="avatar_dimensions"
+                )
+            is_jpeg = image.format == "JPEG"
+            picture = ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise ValidationError("The avatar is not an image.", code="avatar_not_image") from error
+    edge = settings.CHAT_AVATAR_MAX_EDGE
+    picture.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    has_alpha = picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
+    clean = picture.convert("RGB" if is_jpeg or not has_alpha else "RGBA")
+    # Pillow writes back what the decoder read (a JPEG comment, a PNG's ICC profile) unless it is cleared.
+    clean.info = {}
+    output = io.BytesIO()
+    if is_jpeg:
+        clean.save(output, format="JPEG", quality=90, optimize=True)
+        return output.getvalue(), "jpg"
+    clean.save(output, format="PNG", optimize=True)
+    return output.getvalue(), "png"
+
+
+class AvatarFieldFile(ImageFieldFile):
+    """An avatar file that is stored only re-encoded (avatar_reencode), under a fresh name of its format."""
+
+    def save(self, name: str, content: Any, save: bool = True) -> None:
+        data, extension = avatar_reencode(content)
+        super().save(f"{uuid.uuid4().hex}.{extension}", ContentFile(data), save)
+
+
+class AvatarField(ImageField):
+    """User.avatar: whatever way an upload comes in (the admin's form, code), what is stored is re-encoded."""
+
+    attr_class = AvatarFieldFile

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from chat.avatars import AvatarField
 from chat.validators import validate_avatar
 
 
@@ -32,7 +33,7 @@ class User(AbstractUser):
     color_r = models.PositiveSmallIntegerField(default=random_color_component)
     color_g = models.PositiveSmallIntegerField(default=random_color_component)
     color_b = models.PositiveSmallIntegerField(default=random_color_component)
-    avatar = models.ImageField(upload_to="avatars/", blank=True, validators=[validate_avatar])
+    avatar = AvatarField(upload_to="avatars/", blank=True, validators=[validate_avatar])
 
     objects = ChatUserManager()
 

@@ -296,6 +296,8 @@ CHAT_INVITE_MAX_USES = env_int("CHAT_INVITE_MAX_USES", 1000)
 ORIGAM_MESSAGES_DEFAULT_LIMIT = env_int("ORIGAM_MESSAGES_DEFAULT_LIMIT", 100)
 ORIGAM_MESSAGES_MAX_LIMIT = env_int("ORIGAM_MESSAGES_MAX_LIMIT", 500)
 ORIGAM_CHAT_APP_DIR = os.environ.get("ORIGAM_CHAT_APP_DIR", "")
+# Uploaded avatars are re-encoded no larger than this many pixels on their longer edge.
+CHAT_AVATAR_MAX_EDGE = env_int("CHAT_AVATAR_MAX_EDGE", 512)
 
 # Every line carries the request id; DJANGO_LOG_FORMAT=json writes one JSON object a line.
 LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text").strip().lower()

@@ -1,17 +1,21 @@
 """Avatars at /chatrooms/Avatar/<userId>: the uploaded image or a drawn SVG, for anyone, cacheable, safe."""
 
+import importlib
 import io
 import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.test import APIClient
 
 from chat.validators import AVATAR_MAX_BYTES, validate_avatar
+from tests.chat.admin.helpers import change_url, form_holding
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 SAFE_CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -165,25 +169,36 @@ def test_drawn_avatar_answers_200_to_a_stale_etag(client, make_user):
 # Uploaded avatars.
 
 
+def decoded(body: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(body))
+    image.load()
+    return image
+
+
 @pytest.mark.parametrize(
     ("image_format", "extension", "content_type"),
     [
         ("PNG", "png", "image/png"),
         ("JPEG", "jpg", "image/jpeg"),
-        ("GIF", "gif", "image/gif"),
-        ("WEBP", "webp", "image/webp"),
+        ("GIF", "gif", "image/png"),  # re-encoded: a JPEG stays a JPEG, anything else becomes a PNG
+        ("WEBP", "webp", "image/png"),
     ],
 )
-def test_uploaded_avatar_is_served_with_its_type(client, make_user, media, image_format, extension, content_type):
+def test_uploaded_avatar_is_served_re_encoded_with_its_type(
+    client, make_user, media, image_format, extension, content_type
+):
     user = make_user()
-    data = image_bytes(image_format)
-    user.avatar.save(f"me.{extension}", ContentFile(data))
+    user.avatar.save(f"me.{extension}", ContentFile(image_bytes(image_format)))
 
     response = client.get(avatar_url(user.pk))
 
     assert response.status_code == 200
     assert response["Content-Type"] == content_type
-    assert b"".join(response.streaming_content) == data
+    body = b"".join(response.streaming_content)
+    assert body == (media / user.avatar.name).read_bytes()
+    assert decoded(body).size == (4, 3)
+    red, green, blue = decoded(body).convert("RGB").getpixel((1, 1))
+    assert red > 200 and green < 50 and blue < 50
     assert response["Content-Security-Policy"] == SAFE_CSP
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "max-age=" in response["Cache-Control"]
@@ -195,7 +210,7 @@ def test_uploaded_avatar_revalidates_by_etag_and_by_date(client, make_user, medi
     user = make_user()
     user.avatar.save("me.png", ContentFile(image_bytes()))
     first = client.get(avatar_url(user.pk))
-    assert b"".join(first.streaming_content) == image_bytes()
+    assert decoded(b"".join(first.streaming_content)).convert("RGB").getpixel((0, 0)) == (255, 0, 0)
 
     by_etag = client.get(avatar_url(user.pk), HTTP_IF_NONE_MATCH=first["ETag"])
     by_date = client.get(avatar_url(user.pk), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
@@ -207,7 +222,7 @@ def test_uploaded_avatar_revalidates_by_etag_and_by_date(client, make_user, medi
     user.avatar.save("new.png", ContentFile(image_bytes(colour="blue")))
     changed = client.get(avatar_url(user.pk), HTTP_IF_NONE_MATCH=first["ETag"])
     assert changed.status_code == 200
-    assert b"".join(changed.streaming_content) == image_bytes(colour="blue")
+    assert decoded(b"".join(changed.streaming_content)).convert("RGB").getpixel((0, 0)) == (0, 0, 255)
 
 
 @pytest.mark.parametrize(
@@ -219,9 +234,11 @@ def test_uploaded_avatar_revalidates_by_etag_and_by_date(client, make_user, medi
         ("empty.png", b""),
     ],
 )
-def test_an_uploaded_file_that_is_not_a_raster_image_is_never_served(client, make_user, media, name, content):
+def test_a_stored_file_that_is_not_a_raster_image_is_never_served(client, make_user, media, name, content):
+    # Put there by hand (or by an older version): uploads never store such a file.
     user = make_user(display_name="Mallory Mallet")
-    user.avatar.save(name, ContentFile(content))
+    stored = default_storage.save(f"avatars/{name}", ContentFile(content))
+    type(user).objects.filter(pk=user.pk).update(avatar=stored)
 
     response = client.get(avatar_url(user.pk))
 
@@ -231,15 +248,169 @@ def test_an_uploaded_file_that_is_not_a_raster_image_is_never_served(client, mak
     assert parse_svg(response.content)[1].text == "MM"
 
 
-def test_a_raster_image_under_a_misleading_name_is_served_as_what_it_is(client, make_user, media):
+def test_a_raster_image_under_a_misleading_name_is_stored_and_served_as_what_it_is(client, make_user, media):
+    user = make_user()
+    user.avatar.save("picture.svg", ContentFile(image_bytes("PNG")))
+
+    response = client.get(avatar_url(user.pk))
+
+    assert user.avatar.name.startswith("avatars/") and user.avatar.name.endswith(".png")
+    assert response["Content-Type"] == "image/png"
+    assert decoded(b"".join(response.streaming_content)).format == "PNG"
+
+
+def test_a_stored_raster_image_under_a_misleading_name_is_served_as_what_it_is(client, make_user, media):
     user = make_user()
     data = image_bytes("PNG")
-    user.avatar.save("picture.svg", ContentFile(data))
+    stored = default_storage.save("avatars/picture.svg", ContentFile(data))
+    type(user).objects.filter(pk=user.pk).update(avatar=stored)
 
     response = client.get(avatar_url(user.pk))
 
     assert response["Content-Type"] == "image/png"
     assert b"".join(response.streaming_content) == data
+
+
+# Uploads are re-encoded: only pixels survive.
+
+# Django's own image field answers this before our validator runs.
+NOT_AN_IMAGE = "Upload a valid image. The file you uploaded was either not an image or a corrupted image."
+HTML_TAIL = b"<html><script>alert(document.cookie)</script></html>"
+
+
+def jpeg_with_exif(size: tuple[int, int] = (40, 20), orientation: int = 6) -> bytes:
+    """A JPEG carrying a camera's EXIF: its maker, a GPS position, and an orientation (6: turn it upright)."""
+    exif = Image.Exif()
+    exif[0x010F] = "Spy Camera Co"  # Make
+    exif[0x0112] = orientation  # Orientation
+    exif[0x8825] = {2: (48.0, 51.0, 29.0), 4: (2.0, 17.0, 40.0)}  # GPS latitude and longitude
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "green").save(buffer, format="JPEG", exif=exif, comment=b"secret comment")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def avatar_upload(admin_client, media):
+    """Uploads a file as the avatar of a user through the admin's user form, as an operator does."""
+
+    def upload_through_the_admin(user, name: str, content: bytes):
+        form = form_holding(admin_client.get(change_url(user)), "display_name")
+        form.pop("avatar", None)
+        return admin_client.post(change_url(user), {**form, "avatar": SimpleUploadedFile(name, content)})
+
+    return upload_through_the_admin
+
+
+def test_a_png_with_an_html_tail_is_stored_and_served_without_it(client, make_user, avatar_upload, media):
+    user = make_user()
+
+    assert avatar_upload(user, "me.png", image_bytes("PNG") + HTML_TAIL).status_code == 302
+
+    user.refresh_from_db()
+    stored = (media / user.avatar.name).read_bytes()
+    served = b"".join(client.get(avatar_url(user.pk)).streaming_content)
+    assert served == stored
+    assert HTML_TAIL not in served and b"<script" not in served
+    assert served.endswith(b"IEND\xaeB`\x82")  # the PNG's own end, nothing after it
+
+
+def test_exif_and_comments_are_gone_and_the_picture_is_upright(client, make_user, avatar_upload, media):
+    user = make_user()
+    original = jpeg_with_exif(size=(40, 20), orientation=6)
+    assert b"Spy Camera Co" in original
+
+    assert avatar_upload(user, "holiday.jpg", original).status_code == 302
+
+    user.refresh_from_db()
+    served = b"".join(client.get(avatar_url(user.pk)).streaming_content)
+    image = decoded(served)
+    assert image.format == "JPEG"
+    assert dict(image.getexif()) == {}
+    assert b"Spy Camera Co" not in served and b"secret comment" not in served and b"Exif" not in served
+    assert image.size == (20, 40)  # turned as its orientation said, before the orientation was dropped
+
+
+def test_a_big_image_is_resized_to_the_maximum_edge(client, make_user, avatar_upload, media, settings):
+    user = make_user()
+
+    assert avatar_upload(user, "big.png", image_bytes("PNG", size=(2000, 1000))).status_code == 302
+
+    user.refresh_from_db()
+    assert decoded(b"".join(client.get(avatar_url(user.pk)).streaming_content)).size == (512, 256)
+
+    settings.CHAT_AVATAR_MAX_EDGE = 64
+    user.avatar.save("again.png", ContentFile(image_bytes("PNG", size=(100, 300))))
+    assert decoded((media / user.avatar.name).read_bytes()).size == (21, 64)
+
+
+def test_transparency_is_kept(make_user, media):
+    user = make_user()
+    buffer = io.BytesIO()
+    Image.new("RGBA", (8, 8), (0, 0, 255, 0)).save(buffer, format="PNG")
+
+    user.avatar.save("clear.png", ContentFile(buffer.getvalue()))
+
+    assert decoded((media / user.avatar.name).read_bytes()).convert("RGBA").getpixel((3, 3))[3] == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("me.png", b"<html><script>alert(1)</script></html>", NOT_AN_IMAGE),
+        ("me.png", image_bytes("PNG")[:40], NOT_AN_IMAGE),
+        ("me.bmp", image_bytes("BMP"), "The avatar must be a PNG, JPEG, GIF or WebP image, not BMP."),
+    ],
+)
+def test_the_admin_refuses_a_file_that_is_not_an_avatar(make_user, avatar_upload, media, name, content, message):
+    user = make_user()
+
+    response = avatar_upload(user, name, content)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["avatar"] == [message]
+    user.refresh_from_db()
+    assert user.avatar.name in ("", None)
+    assert not (media / "avatars").exists() or list((media / "avatars").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"not an image at all", "avatar_not_image"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "avatar_not_image"),
+        (image_bytes("TIFF"), "avatar_format"),
+        (image_bytes("PNG", size=(5000, 10)), "avatar_dimensions"),
+    ],
+)
+def test_code_that_saves_a_file_that_is_not_an_avatar_is_refused(make_user, media, content, code):
+    user = make_user()
+
+    with pytest.raises(ValidationError) as caught:
+        user.avatar.save("me.png", ContentFile(content))
+
+    assert caught.value.code == code
+    user.refresh_from_db()
+    assert not user.avatar
+
+
+def test_the_migration_re_encodes_the_avatars_stored_before(client, make_user, media):
+    reencode_stored_avatars = importlib.import_module(
+        "chat.migrations.0004_user_avatar_reencoded"
+    ).reencode_stored_avatars
+    tailed, not_an_image = make_user(), make_user(display_name="Not Image")
+    old_png = default_storage.save("avatars/old.png", ContentFile(image_bytes("PNG") + HTML_TAIL))
+    old_text = default_storage.save("avatars/old.gif", ContentFile(b"GIF89a but not really"))
+    type(tailed).objects.filter(pk=tailed.pk).update(avatar=old_png)
+    type(tailed).objects.filter(pk=not_an_image.pk).update(avatar=old_text)
+
+    reencode_stored_avatars(django_apps, None)
+
+    tailed.refresh_from_db()
+    not_an_image.refresh_from_db()
+    assert tailed.avatar.name != old_png and HTML_TAIL not in (media / tailed.avatar.name).read_bytes()
+    assert not (media / old_png).exists()
+    assert not_an_image.avatar.name == ""
+    assert client.get(avatar_url(not_an_image.pk))["Content-Type"] == "image/svg+xml"
 
 
 def test_an_uploaded_avatar_whose_file_is_gone_is_drawn(client, make_user, media):
