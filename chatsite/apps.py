@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 
 
 class ChatsiteConfig(AppConfig):
@@ -15,3 +16,9 @@ class ChatsiteConfig(AppConfig):
 
         metrics.connect_signals()
         request_finished.connect(request_id_clear, dispatch_uid="chatsite.logs.request_id_clear")
+
+
+class ChatsiteAdminConfig(AdminConfig):
+    """Django's admin, with the project's own site (chatsite/admin.py) as the default one (`admin.site`)."""
+
+    default_site = "chatsite.admin.ChatsiteAdminSite"

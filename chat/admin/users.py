@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -10,6 +11,10 @@ from django.utils.html import format_html
 
 from chat.models import Participant, User
 from chat.services.participants import participant_remove
+
+
+# Nothing in chatsite gives permissions by group: the operator grants them per user.
+admin.site.unregister(Group)
 
 
 class ChatUserCreationForm(AdminUserCreationForm):
@@ -29,7 +34,7 @@ class ChatUserAdmin(UserAdmin):
         (None, {"fields": ("username", "password")}),
         ("Chat profile", {"fields": ("display_name", ("color_r", "color_g", "color_b"), "colour", "avatar")}),
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "user_permissions")}),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
