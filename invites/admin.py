@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from chat.admin.base import ModerationAdmin, adopt
+from chat.admin.base import ModerationAdmin, adopt, shortened, timestamp
 from invites.models import Invite, InviteRedemption
 from invites.services import invite_create, invite_revoke
 
@@ -84,7 +84,9 @@ class InviteCreateForm(forms.ModelForm):
 class InviteAdmin(ModerationAdmin):
     """Invites: created through invite_create, revoked in bulk through invite_revoke, never edited or deleted."""
 
-    list_display = ("short_id", "chatroom", "created_by", "uses_left", "expires_at", "state", "created_at")
+    # The creation time is a filter and on the invite's page: the state is what a glance at the list is for.
+    list_display = ("short_id", "room", "by", "uses_left", "expires", "state")
+    list_display_links = ("short_id",)
     list_select_related = ("chatroom", "created_by")
     list_filter = (InviteStateFilter, ("created_at", admin.DateFieldListFilter))
     search_fields = ("=id", "chatroom__name")
@@ -92,6 +94,9 @@ class InviteAdmin(ModerationAdmin):
     autocomplete_fields = ("chatroom",)
     inlines = (RedemptionInline,)
     actions = ("revoke_invites",)
+    room = shortened("chatroom", "chatroom", ordering="chatroom__name")
+    by = shortened("created_by", "created by", ordering="created_by__username", length=20)
+    expires = timestamp("expires_at", "expires")
     view_fields = ("id", "chatroom", "created_by", "created_at", "uses_left", "expires_at", "revoked_at", "revoked_by")
 
     @admin.display(description="invite")

@@ -15,7 +15,9 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 
 from chat.exceptions import ChatError
 from chat.models import Chatroom
@@ -148,6 +150,46 @@ def adopt(obj: Model, stored: Model) -> None:
     obj.__dict__.update({field.attname: getattr(stored, field.attname) for field in stored._meta.concrete_fields})
     obj._state.adding = False
     obj._state.db = stored._state.db
+
+
+def timestamp(field: str, description: str, *, date_only: bool = False) -> Callable[[admin.ModelAdmin, Model], str]:
+    """A list column for a time, short enough to stay on one line ("2026-12-01 09:08", local time).
+
+    Django's own format ("Dec. 1, 2026, 9:08 a.m.") wraps onto three lines in a narrow column; the full time is
+    kept in the element's title."""
+
+    @admin.display(description=description, ordering=field)
+    def column(model_admin: admin.ModelAdmin, obj: Model) -> str:
+        value = getattr(obj, field)
+        if value is None:
+            return model_admin.get_empty_value_display()
+        local = timezone.localtime(value)
+        shown = local.strftime("%Y-%m-%d" if date_only else "%Y-%m-%d %H:%M")
+        return format_html('<time class="nowrap" datetime="{}" title="{}">{}</time>', value.isoformat(), local, shown)
+
+    return column
+
+
+def cut(name: str, length: int) -> str:
+    """`name` cut to `length` characters for a narrow column, the whole of it in the title."""
+    if len(name) <= length:
+        return name
+    return format_html('<span title="{}">{}…</span>', name, name[: length - 1])
+
+
+def shortened(
+    field: str, description: str, *, ordering: str | None = None, length: int = 32
+) -> Callable[[admin.ModelAdmin, Model], str]:
+    """A list column showing a related object's name cut to `length` characters."""
+
+    @admin.display(description=description, ordering=ordering or field)
+    def column(model_admin: admin.ModelAdmin, obj: Model) -> str:
+        value = getattr(obj, field)
+        if value is None:
+            return model_admin.get_empty_value_display()
+        return cut(str(value), length)
+
+    return column
 
 
 def uuid_or_none(value: object) -> uuid.UUID | None:

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from chat.admin.base import adopt
+from chat.admin.base import adopt, shortened, timestamp
 from chat.models import Channel, ChannelGrant, User
 from chat.services.chatrooms import channel_create, grant_clear, grant_set
 
@@ -36,13 +36,17 @@ class ChannelAddForm(forms.ModelForm):
 class ChannelAdmin(admin.ModelAdmin):
     """Channels with their grants; created through channel_create, grants through grant_set and grant_clear."""
 
-    list_display = ("name", "chatroom", "public", "is_default", "created_at", "message_link")
+    list_display = ("name", "room", "public", "is_default", "created", "message_link")
+    list_display_links = ("name",)
     list_select_related = ("chatroom",)
     list_filter = ("public", "is_default")
     search_fields = ("name", "chatroom__name")
     ordering = ("chatroom__name", "created_at", "id")
     autocomplete_fields = ("chatroom",)
     inlines = (ChannelGrantInline,)
+
+    room = shortened("chatroom", "chatroom", ordering="chatroom__name")
+    created = timestamp("created_at", "created", date_only=True)
 
     def get_form(self, request: HttpRequest, obj: Channel | None = None, **kwargs) -> type[forms.ModelForm]:
         if obj is None:

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from chat.admin.base import ChatroomFilter, ModerationAdmin, adopt
+from chat.admin.base import ChatroomFilter, ModerationAdmin, adopt, shortened, timestamp
 from chat.models import Channel, Chatroom, Message, Participant, User
 from chat.services.chatrooms import chatroom_create, chatroom_rename
 from chat.services.participants import (
@@ -97,6 +97,22 @@ class ChatroomChangeList(ChangeList):
         return super().get_queryset(request, exclude_parameters)
 
 
+# Most chatrooms have no reference: it stays folded away, saying what it is for those that do.
+ORIGAM_REFERENCE_FIELDSET = (
+    "Origam reference",
+    {
+        "classes": ("collapse",),
+        "fields": ("reference_category", "reference_record_id"),
+        "description": (
+            "An Origam client can open a chatroom about a record of its own application (an order, a project): "
+            "the record's category and id, answered back to Origam clients as categoryName and referenceId. "
+            "Teahaz clients ignore them; leave both empty for an ordinary chatroom. They are set when the chatroom "
+            "is created and never change."
+        ),
+    },
+)
+
+
 class ChatroomAddForm(forms.ModelForm):
     class Meta:
         model = Chatroom
@@ -112,13 +128,17 @@ class ChatroomAddForm(forms.ModelForm):
 class ChatroomAdmin(admin.ModelAdmin):
     """Chatrooms with who is in them, their channels and their sizes; created and renamed through the services."""
 
-    list_display = ("name", "created_by", "created_at", "participant_count", "message_count")
+    list_display = ("name", "owner", "created", "participant_count", "message_count")
+    list_display_links = ("name",)
     list_select_related = ("created_by",)
     search_fields = ("name",)
     list_filter = (("created_at", admin.DateFieldListFilter),)
     ordering = ("name", "id")
     autocomplete_fields = ("created_by",)
     inlines = (ParticipantInline, ChannelInline)
+
+    owner = shortened("created_by", "created by", ordering="created_by__username", length=24)
+    created = timestamp("created_at", "created", date_only=True)
 
     def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
         return ChatroomChangeList
@@ -128,10 +148,9 @@ class ChatroomAdmin(admin.ModelAdmin):
             kwargs["form"] = ChatroomAddForm
         return super().get_form(request, obj, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: Chatroom | None = None) -> tuple[str, ...]:
-        if obj is None:
-            return ChatroomAddForm.Meta.fields
-        return ("id", "name", "created_by", "created_at", "updated_at", "reference_category", "reference_record_id")
+    def get_fieldsets(self, request: HttpRequest, obj: Chatroom | None = None) -> list[tuple[str | None, dict]]:
+        main = ("name", "created_by") if obj is None else ("id", "name", "created_by", "created_at", "updated_at")
+        return [(None, {"fields": main}), ORIGAM_REFERENCE_FIELDSET]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Chatroom | None = None) -> tuple[str, ...]:
         if obj is None:
@@ -187,9 +206,10 @@ class ParticipantAddForm(forms.ModelForm):
 class ParticipantAdmin(ModerationAdmin):
     """Memberships: roles and bans change only through the actions, which call the participant services."""
 
-    list_display = ("user", "chatroom", "role", "state", "last_seen_at", "joined_at")
+    list_display = ("person", "room", "role", "state", "seen", "joined")
+    list_display_links = ("person",)
     list_select_related = ("user", "chatroom")
-    list_filter = ("role", "state", ChatroomFilter)
+    list_filter = ("role", "state", ("last_seen_at", admin.DateFieldListFilter), ChatroomFilter)
     search_fields = ("user__username", "chatroom__name")
     ordering = ("-joined_at", "-id")
     autocomplete_fields = ("chatroom", "user")
@@ -205,6 +225,11 @@ class ParticipantAdmin(ModerationAdmin):
         "last_read_at",
         "invited_by",
     )
+
+    person = shortened("user", "user", ordering="user__username", length=24)
+    room = shortened("chatroom", "chatroom", ordering="chatroom__name")
+    seen = timestamp("last_seen_at", "last seen")
+    joined = timestamp("joined_at", "joined", date_only=True)
 
     def has_change_permission(self, request: HttpRequest, obj: Participant | None = None) -> bool:
         return False

@@ -12,9 +12,10 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from chat.admin.base import ChatroomFilter, CheapCountPaginator, ModerationAdmin, uuid_or_none
+from chat.admin.base import ChatroomFilter, CheapCountPaginator, ModerationAdmin, cut, timestamp, uuid_or_none
 from chat.models import Channel, Message
 from chat.services.messages import message_hide, message_unhide
+from chat.text import text_to_html
 
 
 class HiddenFilter(admin.SimpleListFilter):
@@ -60,19 +61,25 @@ class ChannelFilter(admin.SimpleListFilter):
         return queryset.filter(channel_id=self.value())
 
 
+# The list shows this much of each message's text (the page shows it whole).
+EXCERPT_LENGTH = 80
+
+
 class MessageChangeList(ChangeList):
     """The message list reads an excerpt, not the bodies (a page of 64 KiB messages would be megabytes)."""
 
     def get_queryset(self, request: HttpRequest, exclude_parameters: list | None = None) -> QuerySet:
         queryset = super().get_queryset(request, exclude_parameters)
-        return queryset.defer("body", "html", "text").annotate(excerpt=Substr("text", 1, 120))
+        return queryset.defer("body", "html", "text").annotate(excerpt=Substr("text", 1, EXCERPT_LENGTH))
 
 
 @admin.register(Message)
 class MessageAdmin(ModerationAdmin):
     """Messages: read-only (moderation hides, it never rewrites); hide and unhide call the message services."""
 
-    list_display = ("sent_at", "chatroom", "channel", "author", "kind", "short_text", "hidden")
+    # Five short columns fit a 1280 px screen beside the filters; the kind is a filter, system messages say so.
+    list_display = ("sent", "place", "author_name", "short_text", "hidden")
+    list_display_links = ("sent",)
     list_select_related = ("author", "channel", "chatroom")
     list_filter = (
         ("sent_at", admin.DateFieldListFilter),
@@ -85,20 +92,49 @@ class MessageAdmin(ModerationAdmin):
     # Served by chat_msg_room_time_idx / chat_msg_channel_time_idx when filtered by chatroom or channel.
     ordering = ("-sent_at", "-id")
     # Sorting a million rows by another column would be a full sort: only time order is offered.
-    sortable_by = ("sent_at",)
+    sortable_by = ("sent",)
     show_full_result_count = False
     paginator = CheapCountPaginator
     list_per_page = 100
     actions = ("hide_messages", "unhide_messages")
     change_form_template = "admin/chat/message/change_form.html"
-    fieldsets = (
-        (None, {"fields": ("id", "chatroom", "channel", "author", "kind", "format", "sent_at", "reply_to", "key_id")}),
-        ("Content", {"fields": ("text", "html", "body", "mentions")}),
-        ("Moderation", {"fields": ("hidden_at", "hidden_by", "hidden_reason")}),
-    )
+
+    identity_fields = ("id", "chatroom", "channel", "author", "kind", "format", "sent_at", "reply_to", "key_id")
+
+    readonly_fields = ("html_source",)
+
+    sent = timestamp("sent_at", "sent")
 
     def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
         return MessageChangeList
+
+    def get_fieldsets(self, request: HttpRequest, obj: Message | None = None) -> list[tuple[str | None, dict]]:
+        # The text once; the HTML only when it says more than the text does (an HTML message, encrypted data).
+        content: tuple[str, ...] = ("text",)
+        if obj is not None and obj.html != text_to_html(obj.text):
+            content += ("html_source",)
+        fieldsets: list[tuple[str | None, dict]] = [
+            (None, {"fields": self.identity_fields}),
+            ("Content", {"fields": (*content, "mentions")}),
+        ]
+        if obj is not None and obj.hidden_at is not None:
+            fieldsets.append(("Moderation", {"fields": ("hidden_at", "hidden_by", "hidden_reason")}))
+        return fieldsets
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Message | None = None,
+    ) -> TemplateResponse:
+        if obj is not None:
+            # Django's heading would be str(message), repeating the text the page shows below it.
+            author = obj.author or "system"
+            context["subtitle"] = f"By {author} in {obj.chatroom} · #{obj.channel}"
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
     def action_checkbox(self, message: Message) -> str:
@@ -107,14 +143,32 @@ class MessageAdmin(ModerationAdmin):
         checkbox = forms.CheckboxInput({"class": "action-select", "aria-label": label}, lambda value: False)
         return checkbox.render(helpers.ACTION_CHECKBOX_NAME, str(message.pk))
 
+    @admin.display(description="HTML")
+    def html_source(self, message: Message) -> str:
+        # The markup as stored (what Origam clients render), shown as source rather than rendered here.
+        return format_html("<code>{}</code>", message.html)
+
+    @admin.display(description="where")
+    def place(self, message: Message) -> str:
+        return format_html('{} <span class="quiet">#{}</span>', cut(message.chatroom.name, 32), message.channel.name)
+
+    @admin.display(description="author")
+    def author_name(self, message: Message) -> str:
+        if message.author is None:
+            return format_html('<span class="quiet">{}</span>', message.get_kind_display().lower())
+        return cut(str(message.author), 20)
+
     @admin.display(description="text")
     def short_text(self, message: Message) -> str:
         excerpt = message.excerpt
-        return excerpt if len(excerpt) < 120 else f"{excerpt}…"
+        return excerpt if len(excerpt) < EXCERPT_LENGTH else f"{excerpt}…"
 
-    @admin.display(boolean=True, description="hidden")
-    def hidden(self, message: Message) -> bool:
-        return message.hidden_at is not None
+    @admin.display(description="hidden")
+    def hidden(self, message: Message) -> str:
+        # Only the exception is marked: a red cross on every visible message would read as an alarm.
+        if message.hidden_at is None:
+            return ""
+        return format_html('<span title="{}">hidden</span>', message.hidden_reason)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

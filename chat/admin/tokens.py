@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from chat.admin.base import CheapCountPaginator, ModerationAdmin, adopt
+from chat.admin.base import CheapCountPaginator, ModerationAdmin, adopt, shortened, timestamp
 from chat.models import AuthToken
 from chat.services.tokens import OPERATOR_TOKEN_MAX_DAYS, token_issue_by_operator, token_revoke_by_operator
 
@@ -59,7 +59,9 @@ class TokenScopeFilter(admin.SimpleListFilter):
 class AuthTokenAdmin(ModerationAdmin):
     """Bearer tokens and Teahaz log-ins: issued here once, revoked in bulk, the stored hash never shown."""
 
-    list_display = ("user", "chatroom", "name", "created_at", "expires_at", "revoked_at", "valid")
+    # Revoked or expired shows as not valid; the state filter tells them apart.
+    list_display = ("holder", "room", "short_name", "created", "expires", "valid")
+    list_display_links = ("holder",)
     list_select_related = ("user", "chatroom")
     list_filter = (TokenStateFilter, TokenScopeFilter)
     search_fields = ("user__username", "name")
@@ -71,6 +73,12 @@ class AuthTokenAdmin(ModerationAdmin):
     readonly_fields = ("created_at",)
     autocomplete_fields = ("user",)
     actions = ("revoke_tokens",)
+
+    holder = shortened("user", "user", ordering="user__username", length=24)
+    room = shortened("chatroom", "chatroom", ordering="chatroom__name", length=24)
+    short_name = shortened("name", "name", length=40)
+    created = timestamp("created_at", "created")
+    expires = timestamp("expires_at", "expires")
 
     @admin.display(boolean=True, description="valid")
     def valid(self, token: AuthToken) -> bool:

@@ -9,12 +9,16 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from chat.admin.base import timestamp
 from chat.models import Participant, User
 from chat.services.participants import participant_remove
 
-
 # Nothing in chatsite gives permissions by group: the operator grants them per user.
 admin.site.unregister(Group)
+
+
+def hex_colour(user: User) -> str:
+    return f"#{user.color_r:02x}{user.color_g:02x}{user.color_b:02x}"
 
 
 class ChatUserCreationForm(AdminUserCreationForm):
@@ -44,20 +48,35 @@ class ChatUserAdmin(UserAdmin):
         ),
     )
     readonly_fields = ("colour",)
-    list_display = ("username", "display_name", "colour", "email", "is_active", "is_staff", "date_joined")
+    list_display = ("username", "display_name", "swatch", "email", "active", "staff", "joined")
+    list_display_links = ("username",)
     list_filter = ("is_staff", "is_superuser", "is_active")
     search_fields = ("username", "display_name", "email")
 
+    joined = timestamp("date_joined", "joined", date_only=True)
+
     @admin.display(description="colour")
     def colour(self, user: User) -> str:
-        hex_colour = f"#{user.color_r:02x}{user.color_g:02x}{user.color_b:02x}"
+        return format_html("{} {}", self.swatch(user), hex_colour(user))
+
+    @admin.display(description="colour")
+    def swatch(self, user: User) -> str:
         # An SVG swatch: its fill is an attribute, not a style, so the site's CSP (no inline style) lets it show.
         return format_html(
-            '<svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">'
-            '<rect x=".5" y=".5" width="13" height="13" fill="{}" stroke="#888"/></svg> {}',
-            hex_colour,
-            hex_colour,
+            '<svg width="14" height="14" viewBox="0 0 14 14" role="img" aria-label="{}"><title>{}</title>'
+            '<rect x=".5" y=".5" width="13" height="13" fill="{}" stroke="#888"/></svg>',
+            hex_colour(user),
+            hex_colour(user),
+            hex_colour(user),
         )
+
+    @admin.display(boolean=True, description="active", ordering="is_active")
+    def active(self, user: User) -> bool:
+        return user.is_active
+
+    @admin.display(boolean=True, description="staff", ordering="is_staff")
+    def staff(self, user: User) -> bool:
+        return user.is_staff
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         self.delete_queryset(request, User.objects.filter(pk=obj.pk))

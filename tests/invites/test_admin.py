@@ -33,7 +33,7 @@ def test_changelist_shows_uses_left_expiry_and_state(admin_client, invites):
     for state in ("Active", "Expired", "Revoked", "Used up"):
         assert f'<td class="field-state">{state}</td>' in content
     assert '<td class="field-uses_left">3</td>' in content
-    assert 'class="field-expires_at' in content
+    assert '<td class="field-expires"><time class="nowrap"' in content
 
 
 @pytest.mark.parametrize("state", ["active", "expired", "revoked", "used_up"])

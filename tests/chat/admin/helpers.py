@@ -1,5 +1,6 @@
 """Driving the admin as an operator's browser does: form contents, changelist URLs, actions."""
 
+import re
 from html.parser import HTMLParser
 
 from django.urls import reverse
@@ -10,13 +11,15 @@ from chat.services.messages import message_post
 
 
 class _FormInputs(HTMLParser):
-    """The inputs of the form that holds a given field, as a browser would submit them (textareas empty)."""
+    """The inputs of the form that holds a given field, as a browser would submit them (textareas empty), with the
+    name and value of the submit button pressed."""
 
     def __init__(self, holding: str) -> None:
         super().__init__()
         self.holding = holding
-        self.forms: list[list[tuple[str, str]]] = []
+        self.forms: list[tuple[list[tuple[str, str]], list[tuple[str, str]]]] = []
         self._current: list[tuple[str, str]] | None = None
+        self._buttons: list[tuple[str, str]] = []
         self._select: str | None = None
         self._options: list[str] = []
         self._chosen = False
@@ -26,8 +29,11 @@ class _FormInputs(HTMLParser):
         attributes = dict(attrs)
         if tag == "form":
             self._current = []
+            self._buttons = []
         elif self._current is None:
             return
+        elif tag == "button" and attributes.get("name") and attributes.get("type", "submit") == "submit":
+            self._buttons.append((attributes["name"] or "", attributes.get("value") or ""))
         elif tag == "select":
             self._select = attributes.get("name")
             self._options = []
@@ -52,12 +58,16 @@ class _FormInputs(HTMLParser):
                 self._current.append((self._select, self._options[0]))
             self._select = None
         if tag == "form" and self._current is not None:
-            self.forms.append(self._current)
+            self.forms.append((self._current, self._buttons))
             self._current = None
 
-    def form(self) -> dict[str, list[str]]:
-        for inputs in self.forms:
+    def form(self, press: str | None) -> dict[str, list[str]]:
+        for inputs, buttons in self.forms:
             if any(name == self.holding for name, _ in inputs):
+                if press is not None:
+                    pressed = [(name, value) for name, value in buttons if value == press]
+                    assert pressed, f"no '{press}' button in the form, only {[value for _, value in buttons]}"
+                    inputs = [*inputs, pressed[0]]
                 data: dict[str, list[str]] = {}
                 for name, value in inputs:
                     data.setdefault(name, []).append(value)
@@ -65,11 +75,11 @@ class _FormInputs(HTMLParser):
         raise AssertionError(f"no form with a '{self.holding}' field on the page")
 
 
-def form_holding(response, field: str) -> dict[str, list[str]]:
-    """What the page's form holding `field` would submit."""
+def form_holding(response, field: str, press: str | None = None) -> dict[str, list[str]]:
+    """What the page's form holding `field` would submit, sent with its submit button of value `press`."""
     parser = _FormInputs(field)
     parser.feed(response.content.decode())
-    return parser.form()
+    return parser.form(press)
 
 
 def changelist_url(model: type) -> str:
@@ -106,3 +116,10 @@ def midnight():
 
 def log_of(action: str) -> ModerationLog:
     return ModerationLog.objects.get(action=action)
+
+
+def object_tools(response) -> str:
+    """The HTML of the page's object tools (the controls above an object's page)."""
+    match = re.search(r'<ul class="object-tools">(.*?)</ul>', response.content.decode(), re.S)
+    assert match, "no object-tools on the page"
+    return match.group(1)

@@ -1,7 +1,10 @@
 """Chatrooms: counts without multiplying, search and filters, created and renamed through the services."""
 
+import re
+import uuid
 from datetime import timedelta
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -88,3 +91,33 @@ def test_chatroom_list_caps_the_message_count(admin_client, monkeypatch, chatroo
     response = admin_client.get(changelist_url(Chatroom))
     assert response.context["cl"].result_list[0].message_count == 3
     assert b">2+</a>" in response.content
+
+
+def reference_fieldset(response):
+    (fieldset,) = [fieldset for fieldset in response.context["adminform"] if fieldset.name == "Origam reference"]
+    return fieldset
+
+
+@pytest.mark.parametrize("page", ["add", "change"])
+def test_origam_reference_fields_are_folded_away_and_explained(admin_client, chatroom, page):
+    url = reverse("admin:chat_chatroom_add") if page == "add" else change_url(chatroom)
+    response = admin_client.get(url)
+    fieldset = reference_fieldset(response)
+    assert "collapse" in fieldset.classes and fieldset.is_collapsible
+    assert tuple(fieldset.fields) == ("reference_category", "reference_record_id")
+    assert "categoryName and referenceId" in fieldset.description
+    content = response.content.decode()
+    # Django draws a collapsible fieldset as a closed <details>: the fields are one click away, not in the way.
+    assert re.search(r"<details>\s*<summary>\s*<h2[^>]*>\s*Origam reference", content)
+    # No other fieldset holds them.
+    main = response.context["adminform"].fieldsets[0][1]["fields"]
+    assert "reference_category" not in main and "reference_record_id" not in main
+
+
+def test_a_chatroom_created_with_an_origam_reference_keeps_it(admin_client, owner):
+    record = uuid.uuid4()
+    data = {"name": "Order 17", "created_by": str(owner.pk), "reference_category": "order"}
+    response = admin_client.post(reverse("admin:chat_chatroom_add"), {**data, "reference_record_id": str(record)})
+    assert response.status_code == 302
+    room = Chatroom.objects.get(name="Order 17")
+    assert (room.reference_category, room.reference_record_id) == ("order", record)

@@ -1,9 +1,12 @@
 """Messages: search and filters, hide and unhide through the services with a reason, read-only, and a list that
 stays cheap."""
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -11,7 +14,7 @@ from django.utils import timezone
 
 from chat.models import Message, ModerationLog, Participant
 from chat.services.chatrooms import chatroom_create
-from chat.services.messages import message_hide
+from chat.services.messages import message_hide, message_post
 from tests.chat.admin.helpers import (
     change_url,
     changelist_url,
@@ -19,6 +22,7 @@ from tests.chat.admin.helpers import (
     listed,
     log_of,
     midnight,
+    object_tools,
     post,
     run_action,
 )
@@ -141,7 +145,7 @@ def test_unhide_goes_through_the_service(admin_client, admin_user, member_partic
 def test_hide_button_on_the_message_page_leads_to_the_reason_page(admin_client, member_participant):
     message = post(member_participant, "look at me")
     page = admin_client.get(change_url(message))
-    form = form_holding(page, "_selected_action")
+    form = form_holding(page, "_selected_action", press="hide_messages")
     assert form["action"] == ["hide_messages"]
     reason_page = admin_client.post(changelist_url(Message), form)
     assert reason_page.status_code == 200 and "reason" in reason_page.context["form"].fields
@@ -208,3 +212,52 @@ def test_moderation_buttons_only_for_moderators(client, make_user, member_partic
     message = post(member_participant, "look")
     page = client.get(change_url(message))
     assert page.status_code == 200 and b"hide_messages" not in page.content
+
+
+LONG_TEXT = "A sentence long enough that Django's own page title and breadcrumbs would repeat a part of it"
+
+
+def test_the_message_page_shows_its_text_once(admin_client, member_participant):
+    message = post(member_participant, LONG_TEXT)
+    page = admin_client.get(change_url(message))
+    content = page.content.decode()
+    # The plain text's HTML says nothing more, so neither it nor the body (the same text) is shown.
+    assert content.count("A sentence long enough") == 1
+    shown = {field for _name, options in page.context["adminform"].fieldsets for field in options["fields"]}
+    assert "text" in shown and not {"html", "html_source", "body"} & shown
+    # Not hidden: no empty moderation fields.
+    assert "Hidden reason" not in content
+
+
+def test_the_message_page_shows_its_html_when_it_says_more(admin_client, member_participant):
+    channel = member_participant.chatroom.channels.get(is_default=True)
+    message, _ = message_post(
+        participant=member_participant,
+        channel_id=channel.pk,
+        body="<p>Tea at <b>five</b><script>alert(1)</script></p>",
+        fmt=Message.Format.HTML,
+    )
+    content = admin_client.get(change_url(message)).content.decode()
+    assert content.count("Tea at five") == 1
+    assert content.count("&lt;p&gt;Tea at &lt;b&gt;five&lt;/b&gt;&lt;/p&gt;") == 1
+    # The body as sent (with what the sanitiser removed) is never a third copy.
+    assert "alert(1)" not in content
+
+
+def test_a_hidden_message_page_says_who_hid_it_and_why(admin_client, admin_user, member_participant):
+    message = message_hide(message=post(member_participant, "rude"), actor=admin_user, reason="insults")
+    content = admin_client.get(change_url(message)).content.decode()
+    assert "Hidden reason" in content and "insults" in content
+    assert 'value="unhide_messages"' in content and 'value="hide_messages"' not in content
+
+
+def test_the_hide_control_is_styled_like_the_admins_own(admin_client, member_participant):
+    page = admin_client.get(change_url(post(member_participant, "look at me")))
+    tools = object_tools(page)
+    assert '<button type="submit" name="action" value="hide_messages" class="moderation-takes-away">' in tools
+    # Only buttons: no select, no browser-drawn submit input.
+    assert "<select" not in tools and not re.search(r'<input(?![^>]*type="hidden")', tools)
+    # The page loads the stylesheet that draws buttons in the object tools like their links.
+    assert 'href="/static/chat/admin.css"' in page.content.decode()
+    stylesheet = Path(finders.find("chat/admin.css")).read_text(encoding="utf-8")
+    assert ".object-tools button {" in stylesheet and "var(--object-tools-bg)" in stylesheet

@@ -1,6 +1,7 @@
 """Every admin page loads for an operator, and only for staff; writes need Django's CSRF token."""
 
 import pytest
+from django.contrib.admin.templatetags.admin_list import result_headers
 from django.test import Client
 from django.urls import reverse
 
@@ -8,6 +9,8 @@ from chat.models import AuthToken, Channel, Chatroom, Message, ModerationLog, Pa
 from chat.services.chatrooms import grant_set
 from chat.services.messages import message_hide
 from chat.services.tokens import token_issue
+from invites.models import Invite
+from invites.services import invite_create
 from tests.chat.admin.helpers import change_url, changelist_url, post
 
 
@@ -72,3 +75,30 @@ def test_admin_refuses_a_post_without_csrf_token(admin_user, member_participant)
     assert browser.post(changelist_url(Message), data).status_code == 302
     message.refresh_from_db()
     assert message.hidden_at is None
+
+
+# Few, short columns: each list fits a 1280 px screen beside its filters.
+COLUMNS = {
+    Message: ["sent", "where", "author", "text", "hidden"],
+    Participant: ["user", "chatroom", "role", "state", "last seen", "joined"],
+    User: ["username", "display name", "colour", "email address", "active", "staff", "joined"],
+    Chatroom: ["name", "created by", "created", "participants", "messages"],
+    Channel: ["name", "chatroom", "public", "is default", "created", "messages"],
+    AuthToken: ["user", "chatroom", "name", "created", "expires", "valid"],
+    ModerationLog: ["when", "actor", "action", "target", "reason"],
+    Invite: ["invite", "chatroom", "created by", "uses left", "expires", "state"],
+}
+
+
+@pytest.mark.parametrize("model", list(COLUMNS))
+def test_list_columns_are_few_and_short(admin_client, every_object, model):
+    invite_create(chatroom=every_object[Chatroom], created_by=every_object[User], uses=2)
+    response = admin_client.get(changelist_url(model))
+    # Every column but the action checkbox's.
+    headers = [str(header["text"]).lower() for header in result_headers(response.context["cl"])]
+    assert [text for text in headers if "<input" not in text] == COLUMNS[model]
+    content = response.content.decode()
+    # Times in a form that stays on one line ("2026-12-01 09:08"), never Django's "Dec. 1, 2026, 9:08 a.m.".
+    assert '<time class="nowrap"' in content and "a.m." not in content and "p.m." not in content
+    # The first column opens the object.
+    assert len(response.context["cl"].list_display_links) == 1

@@ -1,12 +1,14 @@
 """Participants: bans, unbans and role changes through the services, each logged with the operator."""
 
+import re
+
 from django.urls import reverse
 
 from chat.models import ModerationLog, Participant
 from chat.services.chatrooms import chatroom_create
 from chat.services.participants import participant_ban
 from chat.services.tokens import token_issue
-from tests.chat.admin.helpers import change_url, changelist_url, form_holding, listed, log_of, run_action
+from tests.chat.admin.helpers import change_url, changelist_url, form_holding, listed, log_of, object_tools, run_action
 
 
 def test_participant_list_search_and_filters(admin_client, make_user, chatroom, member_participant, owner_participant):
@@ -110,7 +112,21 @@ def test_removing_the_owner_in_the_admin_passes_ownership_on(admin_client, owner
 
 
 def test_ban_from_the_participant_page_leads_to_the_reason_page(admin_client, member_participant):
-    form = form_holding(admin_client.get(change_url(member_participant)), "_selected_action")
+    form = form_holding(admin_client.get(change_url(member_participant)), "_selected_action", press="ban")
     assert form["action"] == ["ban"]
     reason_page = admin_client.post(changelist_url(Participant), form)
     assert reason_page.status_code == 200 and "reason" in reason_page.context["form"].fields
+
+
+def test_the_participant_controls_are_buttons_styled_like_the_admins_own(admin_client, member_participant):
+    tools = object_tools(admin_client.get(change_url(member_participant)))
+    offered = re.findall(r'<button type="submit" name="action" value="(\w+)"( class="moderation-takes-away")?>', tools)
+    # A member can be promoted or banned; banning is drawn like the admin's delete button.
+    assert offered == [("make_admin", ""), ("make_owner", ""), ("ban", ' class="moderation-takes-away"')]
+    assert "<select" not in tools
+
+
+def test_a_banned_participant_is_offered_unban_only(admin_client, admin_user, member_participant):
+    participant_ban(participant=member_participant, actor=admin_user, reason="spam")
+    tools = object_tools(admin_client.get(change_url(member_participant)))
+    assert re.findall(r'name="action" value="(\w+)"', tools) == ["unban"]
