@@ -2,20 +2,41 @@
 
 import secrets
 import uuid
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 
 from chat.avatars import AvatarField
+from chat.limits import (
+    CHANNEL_NAME_MAX_LENGTH,
+    CHATROOM_NAME_MAX_LENGTH,
+    DISPLAY_NAME_MAX_LENGTH,
+    KEY_ID_MAX_LENGTH,
+    MODERATION_TARGET_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    REFERENCE_CATEGORY_MAX_LENGTH,
+    TOKEN_NAME_MAX_LENGTH,
+)
 from chat.validators import validate_avatar
 
 
 def random_color_component() -> int:
     """A colour channel for a new user: bright enough to read on a dark or light background."""
     return 64 + secrets.randbelow(160)
+
+
+def shown_name(*, display_name: str | None, username: str | None) -> str:
+    """The name other users see: the display name, else the username (rows without a user show nothing)."""
+    return display_name or username or ""
+
+
+def shown_name_sql() -> Coalesce:
+    """`shown_name` as a database expression over a user row, for ordering by it."""
+    return Coalesce(NullIf("display_name", Value("")), "username")
 
 
 class ChatUserManager(UserManager):
@@ -29,7 +50,7 @@ class User(AbstractUser):
     """One identity across both protocols and the admin."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    display_name = models.CharField(max_length=150, blank=True)
+    display_name = models.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, blank=True)
     color_r = models.PositiveSmallIntegerField(default=random_color_component)
     color_g = models.PositiveSmallIntegerField(default=random_color_component)
     color_b = models.PositiveSmallIntegerField(default=random_color_component)
@@ -52,27 +73,27 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         """The name shown to other users: the display name, else the username."""
-        return self.display_name or self.username
+        return shown_name(display_name=self.display_name, username=self.username)
 
     def save(self, *args, **kwargs) -> None:
         password_changed = self._password is not None and not self._state.adding
         super().save(*args, **kwargs)
         if password_changed:
             # A new password ends every log-in made with the old one.
-            AuthToken.objects.filter(user=self, revoked_at__isnull=True).update(revoked_at=timezone.now())
+            AuthToken.objects.filter(user=self).unrevoked().update(revoked_at=timezone.now())
 
 
 class Chatroom(models.Model):
     """A chatroom: the Teahaz chatroom and the Origam chatroom are one and the same."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=CHATROOM_NAME_MAX_LENGTH)
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="created_chatrooms"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    reference_category = models.CharField(max_length=200, blank=True)
+    reference_category = models.CharField(max_length=REFERENCE_CATEGORY_MAX_LENGTH, blank=True)
     reference_record_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
@@ -87,17 +108,29 @@ class Chatroom(models.Model):
         return self.name
 
 
+class ParticipantRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+
+
+class ParticipantState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    BANNED = "banned", "Banned"
+
+
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def active(self) -> "ParticipantQuerySet":
+        """Participants who are in (not banned): the only ones who may enter, be shown or be mentioned."""
+        return self.filter(state=Participant.State.ACTIVE)
+
+
 class Participant(models.Model):
     """A user's membership of a chatroom, with role, state, presence and read marker."""
 
-    class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        ADMIN = "admin", "Admin"
-        MEMBER = "member", "Member"
-
-    class State(models.TextChoices):
-        ACTIVE = "active", "Active"
-        BANNED = "banned", "Banned"
+    # Defined outside the class so that its Meta's constraints can be built from them.
+    Role = ParticipantRole
+    State = ParticipantState
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="participations")
     chatroom = models.ForeignKey(Chatroom, on_delete=models.CASCADE, related_name="participants")
@@ -109,16 +142,18 @@ class Participant(models.Model):
     last_read_at = models.DateTimeField(null=True, blank=True)
     invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
+    objects = ParticipantQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "chatroom"], name="chat_participant_unique_user_chatroom"),
             models.UniqueConstraint(
-                fields=["chatroom"], condition=Q(role="owner"), name="chat_participant_one_owner_per_chatroom"
+                fields=["chatroom"],
+                condition=Q(role=ParticipantRole.OWNER.value),
+                name="chat_participant_one_owner_per_chatroom",
             ),
-            models.CheckConstraint(
-                condition=Q(role__in=["owner", "admin", "member"]), name="chat_participant_role_valid"
-            ),
-            models.CheckConstraint(condition=Q(state__in=["active", "banned"]), name="chat_participant_state_valid"),
+            models.CheckConstraint(condition=Q(role__in=ParticipantRole.values), name="chat_participant_role_valid"),
+            models.CheckConstraint(condition=Q(state__in=ParticipantState.values), name="chat_participant_state_valid"),
         ]
         indexes = [
             models.Index(fields=["chatroom", "state", "joined_at"], name="chat_part_room_state_idx"),
@@ -130,11 +165,16 @@ class Participant(models.Model):
     @property
     def is_admin(self) -> bool:
         """Owner and admins manage the chatroom and have rwx on every channel."""
-        return self.role in (self.Role.OWNER, self.Role.ADMIN)
+        return role_may_moderate(self.role)
 
     @property
     def is_active(self) -> bool:
         return self.state == self.State.ACTIVE
+
+
+def role_may_moderate(role: str) -> bool:
+    """The one "may moderate" rule: the owner and admins manage the chatroom and have rwx on every channel."""
+    return role in (Participant.Role.OWNER, Participant.Role.ADMIN)
 
 
 class Channel(models.Model):
@@ -142,7 +182,7 @@ class Channel(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     chatroom = models.ForeignKey(Chatroom, on_delete=models.CASCADE, related_name="channels")
-    name = models.CharField(max_length=64)
+    name = models.CharField(max_length=CHANNEL_NAME_MAX_LENGTH)
     public = models.BooleanField(default=True)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -182,16 +222,22 @@ class ChannelGrant(models.Model):
         return f"{self.user} {perms} on {self.channel}"
 
 
+class MessageKind(models.TextChoices):
+    TEXT = "text", "Text"
+    SYSTEM = "system", "System"
+
+
+class MessageFormat(models.TextChoices):
+    PLAIN = "plain", "Plain text or opaque data"
+    HTML = "html", "HTML"
+
+
 class Message(models.Model):
     """A message in a channel; its HTML and plain text are computed once, when written."""
 
-    class Kind(models.TextChoices):
-        TEXT = "text", "Text"
-        SYSTEM = "system", "System"
-
-    class Format(models.TextChoices):
-        PLAIN = "plain", "Plain text or opaque data"
-        HTML = "html", "HTML"
+    # Defined outside the class so that its Meta's constraints can be built from them.
+    Kind = MessageKind
+    Format = MessageFormat
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     chatroom = models.ForeignKey(Chatroom, on_delete=models.CASCADE, related_name="messages")
@@ -205,13 +251,13 @@ class Message(models.Model):
     html = models.TextField()
     text = models.TextField()
     # Set by a client that sends its own (end-to-end encrypted) data; empty when none.
-    key_id = models.CharField(max_length=64, blank=True, default="")
+    key_id = models.CharField(max_length=KEY_ID_MAX_LENGTH, blank=True, default="")
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
     mentions = models.ManyToManyField(User, blank=True, related_name="mentioned_in")
     sent_at = models.DateTimeField(default=timezone.now, editable=False)
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    hidden_reason = models.CharField(max_length=500, blank=True)
+    hidden_reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
 
     class Meta:
         indexes = [
@@ -223,12 +269,25 @@ class Message(models.Model):
             models.Index(fields=["sent_at"], condition=Q(hidden_at__isnull=False), name="chat_msg_hidden_time_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["text", "system"]), name="chat_message_kind_valid"),
-            models.CheckConstraint(condition=Q(format__in=["plain", "html"]), name="chat_message_format_valid"),
+            models.CheckConstraint(condition=Q(kind__in=MessageKind.values), name="chat_message_kind_valid"),
+            models.CheckConstraint(condition=Q(format__in=MessageFormat.values), name="chat_message_format_valid"),
         ]
 
     def __str__(self) -> str:
         return f"{self.author or 'system'}: {self.text[:60]}"
+
+
+class AuthTokenQuerySet(models.QuerySet["AuthToken"]):
+    def unrevoked(self) -> "AuthTokenQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+    def valid(self, *, now: datetime | None = None) -> "AuthTokenQuerySet":
+        """Tokens that still log their user in: not revoked and not expired."""
+        return self.unrevoked().filter(expires_at__gt=now or timezone.now())
+
+    def invalid(self, *, now: datetime | None = None) -> "AuthTokenQuerySet":
+        """Tokens that no longer log anyone in: revoked or expired."""
+        return self.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=now or timezone.now()))
 
 
 class AuthToken(models.Model):
@@ -238,10 +297,12 @@ class AuthToken(models.Model):
     # Set for a Teahaz per-chatroom log-in; empty for an API bearer token.
     chatroom = models.ForeignKey(Chatroom, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    name = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=TOKEN_NAME_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AuthTokenQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -263,8 +324,8 @@ class ModerationLog(models.Model):
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     action = models.CharField(max_length=50)
     chatroom = models.ForeignKey(Chatroom, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    target = models.CharField(max_length=200)
-    reason = models.CharField(max_length=500, blank=True)
+    target = models.CharField(max_length=MODERATION_TARGET_MAX_LENGTH)
+    reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

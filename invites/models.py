@@ -1,16 +1,40 @@
 """Invites to a chatroom: limited uses, an expiry, revocation, and every redemption recorded."""
 
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from chat.limits import INVITE_ID_MAX_LENGTH
+
 
 def new_invite_id() -> str:
     """An unguessable, URL-safe invite id: 192 bits from the operating system's CSPRNG."""
     return secrets.token_urlsafe(24)
+
+
+class InviteQuerySet(models.QuerySet["Invite"]):
+    def usable(self, *, now: datetime | None = None) -> "InviteQuerySet":
+        """Invites that admit someone now: not revoked, not expired, a use left (the SQL form of `state`)."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now(), uses_left__gt=0)
+
+    def in_state(self, state: str, *, now: datetime | None = None) -> "InviteQuerySet":
+        """Invites whose `state` is this one now."""
+        now = now or timezone.now()
+        live = self.filter(revoked_at__isnull=True)
+        match state:
+            case Invite.State.ACTIVE:
+                return self.usable(now=now)
+            case Invite.State.EXPIRED:
+                return live.filter(expires_at__lte=now)
+            case Invite.State.USED_UP:
+                return live.filter(expires_at__gt=now, uses_left=0)
+            case Invite.State.REVOKED:
+                return self.filter(revoked_at__isnull=False)
+        return self.none()
 
 
 class Invite(models.Model):
@@ -22,7 +46,7 @@ class Invite(models.Model):
         REVOKED = "revoked", "Revoked"
         USED_UP = "used_up", "Used up"
 
-    id = models.CharField(primary_key=True, max_length=64, default=new_invite_id, editable=False)
+    id = models.CharField(primary_key=True, max_length=INVITE_ID_MAX_LENGTH, default=new_invite_id, editable=False)
     chatroom = models.ForeignKey("chat.Chatroom", on_delete=models.CASCADE, related_name="invites")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -34,6 +58,8 @@ class Invite(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = InviteQuerySet.as_manager()
 
     class Meta:
         constraints = [

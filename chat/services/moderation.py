@@ -1,5 +1,6 @@
 """The moderation trail: every moderation service records who did what, when and why."""
 
+from chat.limits import MODERATION_TARGET_MAX_LENGTH, REASON_MAX_LENGTH
 from chat.models import Chatroom, ModerationLog, User
 
 
@@ -8,5 +9,9 @@ def moderation_log_add(
 ) -> ModerationLog:
     """Records one moderation action."""
     return ModerationLog.objects.create(
-        actor=actor, action=action, chatroom=chatroom, target=str(target)[:200], reason=reason[:500]
+        actor=actor,
+        action=action,
+        chatroom=chatroom,
+        target=str(target)[:MODERATION_TARGET_MAX_LENGTH],
+        reason=reason[:REASON_MAX_LENGTH],
     )

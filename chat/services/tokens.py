@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from chat.exceptions import Invalid
+from chat.exceptions import Code, Invalid
+from chat.limits import TOKEN_MAX_LENGTH, TOKEN_NAME_MAX_LENGTH
 from chat.models import AuthToken, Chatroom, User
 from chat.services.moderation import moderation_log_add
 from chat.text import is_storable
@@ -35,26 +36,17 @@ def token_issue(
         user=user,
         chatroom=chatroom,
         key_hash=token_hash(raw),
-        name=name[:100],
+        name=name[:TOKEN_NAME_MAX_LENGTH],
         expires_at=timezone.now() + timedelta(seconds=ttl_seconds),
     )
     return raw, token
 
 
-def token_check(*, raw: str, chatroom_id: object = None) -> AuthToken | None:
+def token_check(*, raw: str, chatroom_id: uuid.UUID | None = None) -> AuthToken | None:
     """The valid token with this value (of that chatroom, or a bearer token when none), with its user."""
-    if not raw or len(raw) > 200 or not is_storable(raw):
+    if not raw or len(raw) > TOKEN_MAX_LENGTH or not is_storable(raw):
         return None
-    if chatroom_id is not None:
-        try:
-            chatroom_id = uuid.UUID(str(chatroom_id))
-        except ValueError:
-            return None
-    token = (
-        AuthToken.objects.select_related("user")
-        .filter(key_hash=token_hash(raw), revoked_at__isnull=True, expires_at__gt=timezone.now())
-        .first()
-    )
+    token = AuthToken.objects.valid().select_related("user").filter(key_hash=token_hash(raw)).first()
     if token is None or not token.user.is_active:
         return None
     if chatroom_id is None and token.chatroom_id is not None:
@@ -68,14 +60,12 @@ def token_revoke(*, raw: str) -> bool:
     """Revokes the token with this value; says whether one was revoked."""
     if not raw or not is_storable(raw):
         return False
-    return bool(
-        AuthToken.objects.filter(key_hash=token_hash(raw), revoked_at__isnull=True).update(revoked_at=timezone.now())
-    )
+    return bool(AuthToken.objects.unrevoked().filter(key_hash=token_hash(raw)).update(revoked_at=timezone.now()))
 
 
 def tokens_revoke_for(*, user: User, chatroom: Chatroom | None = None) -> int:
     """Revokes a user's tokens: the log-ins to one chatroom, or all of them when none is given."""
-    tokens = AuthToken.objects.filter(user=user, revoked_at__isnull=True)
+    tokens = AuthToken.objects.unrevoked().filter(user=user)
     if chatroom is not None:
         tokens = tokens.filter(chatroom=chatroom)
     return tokens.update(revoked_at=timezone.now())
@@ -87,7 +77,7 @@ def token_issue_by_operator(
 ) -> tuple[str, AuthToken]:
     """An operator issues a bearer token for a user, for at most OPERATOR_TOKEN_MAX_DAYS; the act is recorded."""
     if ttl_seconds is not None and not 0 < ttl_seconds <= OPERATOR_TOKEN_MAX_DAYS * 86400:
-        raise Invalid(f"A token lives from 1 second to {OPERATOR_TOKEN_MAX_DAYS} days.", code="invalid_lifetime")
+        raise Invalid(f"A token lives from 1 second to {OPERATOR_TOKEN_MAX_DAYS} days.", code=Code.INVALID_LIFETIME)
     raw, token = token_issue(user=user, ttl_seconds=ttl_seconds, name=name)
     moderation_log_add(actor=actor, action="issue token", target=f"token {token.pk} of {user}")
     return raw, token
@@ -96,7 +86,7 @@ def token_issue_by_operator(
 @transaction.atomic
 def token_revoke_by_operator(*, token: AuthToken, actor: User | None) -> bool:
     """An operator revokes one stored token; says whether it was still unrevoked, and records the act."""
-    revoked = bool(AuthToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()))
+    revoked = bool(AuthToken.objects.unrevoked().filter(pk=token.pk).update(revoked_at=timezone.now()))
     if revoked:
         moderation_log_add(
             actor=actor, action="revoke token", target=f"token {token.pk} of {token.user}", chatroom=token.chatroom
