@@ -1,12 +1,14 @@
-"""The r/w/x rules: who may read, write and manage each channel of a chatroom."""
+"""The r/w/x rule: what each participant may read, write and manage on each channel of a chatroom.
+
+Adapters do not call this directly: `chat.access.chatroom_enter` applies it when the caller enters.
+"""
 
 import uuid
 from dataclasses import dataclass
 
 from django.db.models import FilteredRelation, Q
 
-from chat.exceptions import Forbidden, NotFound
-from chat.models import Channel, Participant
+from chat.models import Channel, Participant, role_may_moderate
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +30,7 @@ def effective_permissions(
     """Banned: nothing; owner and admins: rwx; an explicit grant replaces the default; public gives rw."""
     if not active:
         return False, False, False
-    if role in (Participant.Role.OWNER, Participant.Role.ADMIN):
+    if role_may_moderate(role):
         return True, True, True
     if grant is not None:
         return grant
@@ -51,26 +53,3 @@ def channel_access_list(*, participant: Participant) -> list[ChannelAccess]:
         )
         channels.append(ChannelAccess(channel_id, name, public, is_default, cr, cw, cx))
     return channels
-
-
-def readable_channels(*, participant: Participant) -> list[ChannelAccess]:
-    """The channels the participant may read."""
-    return [channel for channel in channel_access_list(participant=participant) if channel.r]
-
-
-def access_channel(*, participant: Participant, channel_id: uuid.UUID, need: str = "r") -> ChannelAccess:
-    """The channel if the participant may `need` (r, w or x) on it; unreadable ones are not found."""
-    for channel in channel_access_list(participant=participant):
-        if channel.id == channel_id:
-            if not channel.r:
-                raise NotFound("Channel not found.", code="channel_not_found")
-            if not getattr(channel, need):
-                raise Forbidden(f"You lack the '{need}' permission on this channel.", code=f"no_{need}_permission")
-            return channel
-    raise NotFound("Channel not found.", code="channel_not_found")
-
-
-def require_chatroom_admin(*, participant: Participant) -> None:
-    """Raises unless the participant is the chatroom's owner or an admin."""
-    if not participant.is_admin:
-        raise Forbidden("Only the chatroom's owner and admins may do this.", code="not_chatroom_admin")

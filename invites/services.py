@@ -8,14 +8,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from chat.exceptions import Forbidden, Invalid, NotFound
+from chat.exceptions import Code, Forbidden, Invalid, NotFound
+from chat.limits import INVITE_ID_MAX_LENGTH
 from chat.models import Chatroom, Participant, User
 from chat.services.accounts import user_get_or_create
 from chat.services.moderation import moderation_log_add
-from chat.services.participants import participant_add
+from chat.services.participants import participant_existing, participant_join
 from chat.text import is_storable
 from invites.models import Invite, InviteRedemption
 
+BANNED = "You are banned from this chatroom."
 STATE_MESSAGES = {
     Invite.State.EXPIRED: "This invite has expired.",
     Invite.State.REVOKED: "This invite has been revoked.",
@@ -28,83 +30,81 @@ def invite_create(
 ) -> Invite:
     """Creates an invite with 1..CHAT_INVITE_MAX_USES uses that expires in the future."""
     if isinstance(uses, bool) or not isinstance(uses, int) or not 1 <= uses <= settings.CHAT_INVITE_MAX_USES:
-        raise Invalid(f"uses must be an integer from 1 to {settings.CHAT_INVITE_MAX_USES}.", code="invalid_uses")
+        raise Invalid(f"uses must be an integer from 1 to {settings.CHAT_INVITE_MAX_USES}.", code=Code.INVALID_USES)
     now = timezone.now()
     if expires_at is None:
         expires_at = now + timedelta(seconds=settings.CHAT_INVITE_DEFAULT_TTL_SECONDS)
     if not isinstance(expires_at, datetime) or timezone.is_naive(expires_at) or expires_at <= now:
-        raise Invalid("The expiration time must lie in the future.", code="invalid_expiration_time")
+        raise Invalid("The expiration time must lie in the future.", code=Code.INVALID_EXPIRATION_TIME)
     return Invite.objects.create(chatroom=chatroom, created_by=created_by, uses_left=uses, expires_at=expires_at)
 
 
 def _refuse_unusable(invite: Invite) -> None:
     state = invite.state
     if state != Invite.State.ACTIVE:
-        raise Forbidden(STATE_MESSAGES[state], code=f"invite_{state}")
+        raise Forbidden(STATE_MESSAGES[state], code=Code(f"invite_{state}"))
 
 
-def invite_get(*, invite_id: str, chatroom_id: object) -> Invite:
+def invite_get(*, invite_id: str, chatroom_id: uuid.UUID) -> Invite:
     """The invite with this id for this chatroom; any other is not found."""
-    not_found = NotFound("Invite not found.", code="invite_not_found")
-    invite_id = str(invite_id)
-    if len(invite_id) > 64 or not is_storable(invite_id):
+    not_found = NotFound("Invite not found.", code=Code.INVITE_NOT_FOUND)
+    if len(invite_id) > INVITE_ID_MAX_LENGTH or not is_storable(invite_id):
         raise not_found
-    try:
-        chatroom_id = uuid.UUID(str(chatroom_id))
-    except ValueError:
-        raise not_found from None
     invite = Invite.objects.select_related("chatroom").filter(pk=invite_id).first()
     if invite is None or invite.chatroom_id != chatroom_id:
         raise not_found
     return invite
 
 
+class _UsesNothing(Exception):
+    """This redemption rolls back and uses nothing: the user joins without it."""
+
+
 def invite_redeem_for_user(*, invite: Invite, user: User) -> Participant:
     """Admits the user with one use of the invite, atomically; a participant already in uses none."""
-    with transaction.atomic():
-        existing = Participant.objects.filter(chatroom_id=invite.chatroom_id, user=user).first()
-        if existing is not None:
-            if existing.state == Participant.State.BANNED:
-                raise Forbidden("You are banned from this chatroom.", code="banned")
-            return existing
-        _refuse_unusable(invite)
-        # One conditional UPDATE: of N concurrent redemptions, at most uses_left succeed.
-        consumed = Invite.objects.filter(
-            pk=invite.pk, uses_left__gt=0, revoked_at__isnull=True, expires_at__gt=timezone.now()
-        ).update(uses_left=F("uses_left") - 1)
-        if not consumed:
-            # A concurrent redemption for this same user may have taken the last use: it admitted them.
-            existing = Participant.objects.filter(chatroom_id=invite.chatroom_id, user=user).first()
-            if existing is not None and existing.state == Participant.State.ACTIVE:
+    try:
+        with transaction.atomic():
+            existing = participant_existing(chatroom_id=invite.chatroom_id, user=user, banned=BANNED)
+            if existing is not None:
                 return existing
-            invite.refresh_from_db()
             _refuse_unusable(invite)
-            raise Forbidden(STATE_MESSAGES[Invite.State.USED_UP], code="invite_used_up")
-        try:
-            with transaction.atomic():
-                participant = Participant.objects.create(
-                    chatroom_id=invite.chatroom_id, user=user, invited_by=invite.created_by
-                )
-                InviteRedemption.objects.create(invite=invite, user=user)
-        except IntegrityError:
-            # The same user redeemed at the same moment: that redemption stands, this one uses nothing.
-            transaction.set_rollback(True)
-            participant = None
-    if participant is None:
-        return participant_add(chatroom=invite.chatroom, user=user)[0]
-    return participant
+            # One conditional UPDATE: of N concurrent redemptions, at most uses_left succeed.
+            consumed = Invite.objects.usable().filter(pk=invite.pk).update(uses_left=F("uses_left") - 1)
+            if not consumed:
+                # A concurrent redemption for this same user may have taken the last use: it admitted them.
+                existing = Participant.objects.active().filter(chatroom_id=invite.chatroom_id, user=user).first()
+                if existing is not None:
+                    return existing
+                invite.refresh_from_db()
+                _refuse_unusable(invite)
+                raise Forbidden(STATE_MESSAGES[Invite.State.USED_UP], code=Code.INVITE_USED_UP)
+            participant, created = participant_join(
+                chatroom_id=invite.chatroom_id, user=user, invited_by=invite.created_by, banned=BANNED
+            )
+            if not created:
+                # A concurrent request admitted the same user a moment ago.
+                raise _UsesNothing
+            InviteRedemption.objects.create(invite=invite, user=user)
+            return participant
+    except (_UsesNothing, IntegrityError):
+        # IntegrityError: the user redeemed this invite before and left since; coming back uses nothing.
+        return participant_join(chatroom_id=invite.chatroom_id, user=user, invited_by=invite.created_by, banned=BANNED)[
+            0
+        ]
 
 
-def _is_participant_named(*, invite: Invite, username: object) -> bool:
-    if not isinstance(username, str) or not is_storable(username):
+def _is_participant_named(*, invite: Invite, username: str) -> bool:
+    if not is_storable(username):
         return False
-    return Participant.objects.filter(
-        chatroom_id=invite.chatroom_id, state=Participant.State.ACTIVE, user__username__iexact=username.strip()
-    ).exists()
+    return (
+        Participant.objects.active()
+        .filter(chatroom_id=invite.chatroom_id, user__username__iexact=username.strip())
+        .exists()
+    )
 
 
 def invite_redeem(
-    *, invite_id: str, chatroom_id: object, username: str, password: str, address: str
+    *, invite_id: str, chatroom_id: uuid.UUID, username: str, password: str, address: str
 ) -> tuple[Participant, User]:
     """Redeems an invite with an existing account (its password) or a new one, atomically."""
     invite = invite_get(invite_id=invite_id, chatroom_id=chatroom_id)

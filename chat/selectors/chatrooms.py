@@ -1,31 +1,17 @@
 """Reads about chatrooms and who is in them."""
 
 import uuid
+from datetime import datetime
 
-from chat.exceptions import NotFound, NotParticipant
-from chat.models import Chatroom, Participant, User
-
-
-def access_participant(*, user: User, chatroom_id: uuid.UUID) -> Participant:
-    """The caller's active membership of the chatroom, with the chatroom, in one query; else raises."""
-    try:
-        chatroom_id = uuid.UUID(str(chatroom_id))
-    except ValueError:
-        raise NotFound("Chatroom not found.", code="chatroom_not_found") from None
-    participant = (
-        Participant.objects.select_related("chatroom", "user").filter(user_id=user.pk, chatroom_id=chatroom_id).first()
-    )
-    if participant is not None and participant.state == Participant.State.ACTIVE:
-        return participant
-    if participant is None and not Chatroom.objects.filter(pk=chatroom_id).exists():
-        raise NotFound("Chatroom not found.", code="chatroom_not_found")
-    raise NotParticipant()
+from chat.models import Participant, shown_name
+from chat.services.presence import presence_status
 
 
 def participant_rows(*, chatroom_id: uuid.UUID) -> list[dict]:
     """The active participants of a chatroom with what both protocols show of them, oldest first."""
     return list(
-        Participant.objects.filter(chatroom_id=chatroom_id, state=Participant.State.ACTIVE)
+        Participant.objects.active()
+        .filter(chatroom_id=chatroom_id)
         .order_by("joined_at", "pk")
         .values(
             "user_id",
@@ -38,3 +24,15 @@ def participant_rows(*, chatroom_id: uuid.UUID) -> list[dict]:
             "user__color_b",
         )
     )
+
+
+def participants_with_presence(*, chatroom_id: uuid.UUID, now: datetime) -> list[dict]:
+    """The active participants, oldest first, each with its shown name and presence as of `now`."""
+    return [
+        {
+            "user_id": row["user_id"],
+            "name": shown_name(display_name=row["user__display_name"], username=row["user__username"]),
+            "status": presence_status(last_seen_at=row["last_seen_at"], now=now),
+        }
+        for row in participant_rows(chatroom_id=chatroom_id)
+    ]

@@ -6,20 +6,12 @@ from datetime import UTC, datetime
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 
-from chat.exceptions import NotFound
+from chat.access import RoomAccess
 from chat.models import Channel, ChannelGrant, Message, Participant
-from chat.permissions import ChannelAccess, channel_access_list, effective_permissions
+from chat.permissions import effective_permissions
 
 # Older than any message: a participant who never read anything has every message unread.
 _BEFORE_ANY_MESSAGE = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def default_channel_access(*, participant: Participant) -> ChannelAccess:
-    """The chatroom's default channel with the participant's r/w/x on it, in one query."""
-    for channel in channel_access_list(participant=participant):
-        if channel.is_default:
-            return channel
-    raise NotFound("This chatroom has no default channel.", code="channel_not_found")
 
 
 def _unread_messages(*, user_id: uuid.UUID) -> QuerySet[Message]:
@@ -27,10 +19,12 @@ def _unread_messages(*, user_id: uuid.UUID) -> QuerySet[Message]:
     return Message.objects.filter(hidden_at__isnull=True).exclude(author_id=user_id)
 
 
-def unread_count(*, participant: Participant, channel: ChannelAccess) -> int:
-    """Visible messages of the default channel sent by others after the participant's read marker."""
+def unread_count(*, access: RoomAccess) -> int:
+    """Visible messages of the default channel sent by others after the caller's read marker (0 if unreadable)."""
+    channel = access.default_channel
     if not channel.r:
         return 0
+    participant = access.participant
     messages = _unread_messages(user_id=participant.user_id).filter(channel_id=channel.id)
     if participant.last_read_at is not None:
         messages = messages.filter(sent_at__gt=participant.last_read_at)
@@ -56,7 +50,8 @@ def chatroom_infos(*, user_id: uuid.UUID) -> list[dict]:
         user_id=user_id, channel__chatroom_id=OuterRef("chatroom_id"), channel__is_default=True
     ).values("r")
     rows = (
-        Participant.objects.filter(user_id=user_id, state=Participant.State.ACTIVE)
+        Participant.objects.active()
+        .filter(user_id=user_id)
         .annotate(
             unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
             default_public=Subquery(default_channel.values("public")[:1]),

@@ -1,16 +1,21 @@
-"""Reads of messages: pages bounded by time or by anchor message, rows straight from the index."""
+"""Reads of messages: pages of the channels a `RoomAccess` may read, bounded by time or by anchor message.
+
+Rows come straight from the index. An anchor is a message id; how it orders (today its send time, ties broken
+by id) stays inside this module.
+"""
 
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from django.db.models import Q
+from django.db.models import Q, Subquery
 
-from chat.exceptions import Invalid
-from chat.models import Message
+from chat.access import RoomAccess
+from chat.exceptions import Code, Invalid
+from chat.models import Message, shown_name
+from chat.permissions import ChannelAccess
 
 MESSAGE_FIELDS = (
     "id",
@@ -28,56 +33,87 @@ MESSAGE_FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Anchor:
-    """A point in a chatroom's history: a message's send time and id (ties broken by id)."""
-
-    sent_at: datetime
-    id: uuid.UUID
+def _anchored(message_id: uuid.UUID, *, chatroom_id: uuid.UUID) -> Subquery:
+    """The place of a message in its chatroom's order, for bounding a page (hidden messages are places too)."""
+    return Subquery(Message.objects.filter(pk=message_id, chatroom_id=chatroom_id).values("sent_at")[:1])
 
 
-def message_anchor(*, chatroom_id: uuid.UUID, message_id: uuid.UUID) -> Anchor:
-    """The anchor of a message of this chatroom (hidden ones too); anything else is invalid."""
-    try:
-        message_id = uuid.UUID(str(message_id))
-    except ValueError:
-        raise Invalid("The anchor is not a message of this chatroom.", code="invalid_anchor") from None
-    row = Message.objects.filter(pk=message_id, chatroom_id=chatroom_id).values_list("sent_at", "id").first()
-    if row is None:
-        raise Invalid("The anchor is not a message of this chatroom.", code="invalid_anchor")
-    return Anchor(*row)
+def _anchors_check(*, chatroom_id: uuid.UUID, anchors: Sequence[uuid.UUID]) -> None:
+    """Raises unless every anchor is a message of this chatroom (hidden ones too)."""
+    found = Message.objects.filter(pk__in=anchors, chatroom_id=chatroom_id).count()
+    if found != len(set(anchors)):
+        raise Invalid("The anchor is not a message of this chatroom.", code=Code.INVALID_ANCHOR)
 
 
 def message_page(
     *,
-    chatroom_id: uuid.UUID,
-    channel_ids: Sequence[uuid.UUID],
+    access: RoomAccess,
+    channels: Sequence[ChannelAccess] | None = None,
     limit: int,
     keep: Literal["oldest", "newest"],
     since: datetime | None = None,
     until: datetime | None = None,
-    after: Anchor | None = None,
-    before: Anchor | None = None,
+    after: uuid.UUID | None = None,
+    before: uuid.UUID | None = None,
 ) -> list[dict]:
-    """Visible messages of these channels within the bounds (all inclusive), ascending by send time.
+    """Visible messages of the caller's channels within the bounds (all inclusive), in the chatroom's order.
 
-    `keep` says which end of the range the limit keeps: the oldest (paging forward) or the newest.
+    `channels` are taken from `access` (all the readable ones when not given); those the caller cannot read
+    contribute nothing. `after` and `before` are anchor messages of the chatroom, either one included; an anchor
+    that is not one raises Invalid. `keep` says which end of the range the limit keeps: the oldest (paging
+    forward) or the newest.
     """
+    chosen = access.readable_channels if channels is None else channels
+    if any(not access.holds(channel) for channel in chosen):
+        raise ValueError("Channels of a message page must be taken from the caller's access.")
+    channel_ids = [channel.id for channel in chosen if channel.r]
+    chatroom_id = access.chatroom.pk
+    anchors = [anchor for anchor in (after, before) if anchor is not None]
+    rows = _page(
+        chatroom_id=chatroom_id,
+        channel_ids=channel_ids,
+        limit=limit,
+        keep=keep,
+        since=since,
+        until=until,
+        after=after,
+        before=before,
+    )
+    if anchors and not rows:
+        # A page is empty when an anchor names no message here: say so, rather than answer nothing.
+        _anchors_check(chatroom_id=chatroom_id, anchors=anchors)
+    return rows
+
+
+def _page(
+    *,
+    chatroom_id: uuid.UUID,
+    channel_ids: list[uuid.UUID],
+    limit: int,
+    keep: Literal["oldest", "newest"],
+    since: datetime | None,
+    until: datetime | None,
+    after: uuid.UUID | None,
+    before: uuid.UUID | None,
+) -> list[dict]:
     if not channel_ids or limit <= 0:
         return []
     queryset = Message.objects.filter(chatroom_id=chatroom_id, hidden_at__isnull=True)
     if len(channel_ids) == 1:
         queryset = queryset.filter(channel_id=channel_ids[0])
     else:
-        queryset = queryset.filter(channel_id__in=list(channel_ids))
+        queryset = queryset.filter(channel_id__in=channel_ids)
     if since is not None:
         queryset = queryset.filter(sent_at__gte=since)
     if until is not None:
         queryset = queryset.filter(sent_at__lte=until)
+    # Ties of send time are broken by id, so the anchor's own row is inside the bound and its equals are ordered.
     if after is not None:
-        queryset = queryset.filter(Q(sent_at__gt=after.sent_at) | Q(sent_at=after.sent_at, id__gte=after.id))
+        at = _anchored(after, chatroom_id=chatroom_id)
+        queryset = queryset.filter(Q(sent_at__gt=at) | Q(sent_at=at, id__gte=after))
     if before is not None:
-        queryset = queryset.filter(Q(sent_at__lt=before.sent_at) | Q(sent_at=before.sent_at, id__lte=before.id))
+        at = _anchored(before, chatroom_id=chatroom_id)
+        queryset = queryset.filter(Q(sent_at__lt=at) | Q(sent_at=at, id__lte=before))
     if keep == "oldest":
         return list(queryset.order_by("sent_at", "id").values(*MESSAGE_FIELDS)[:limit])
     rows = list(queryset.order_by("-sent_at", "-id").values(*MESSAGE_FIELDS)[:limit])
@@ -97,5 +133,22 @@ def mentions_by_message(*, message_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, 
         .values_list("message_id", "user_id", "user__username", "user__display_name")
     )
     for message_id, user_id, username, display_name in rows:
-        mentions[message_id].append({"id": user_id, "username": username, "name": display_name or username})
+        mentions[message_id].append(
+            {"id": user_id, "username": username, "name": shown_name(display_name=display_name, username=username)}
+        )
     return mentions
+
+
+def default_channel_page(
+    *, access: RoomAccess, limit: int, after: uuid.UUID | None = None, before: uuid.UUID | None = None
+) -> list[dict]:
+    """A page of the default channel (what Origam shows): with `after` alone the limit keeps the oldest (paging
+    forward), else the newest. Nothing when the caller cannot read it; a bad anchor raises all the same."""
+    return message_page(
+        access=access,
+        channels=[access.default_channel],
+        limit=limit,
+        keep="oldest" if after is not None and before is None else "newest",
+        after=after,
+        before=before,
+    )

@@ -5,7 +5,8 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
-from chat.exceptions import Invalid, NotFound
+from chat.exceptions import Code, Invalid, NotFound
+from chat.limits import CHANNEL_NAME_MAX_LENGTH, CHATROOM_NAME_MAX_LENGTH
 from chat.models import Channel, ChannelGrant, Chatroom, Message, Participant, User
 from chat.services.moderation import moderation_log_add
 from chat.text import is_storable, text_to_html
@@ -13,13 +14,20 @@ from chat.text import is_storable, text_to_html
 DEFAULT_CHANNEL_NAME = "default"
 
 
-def _clean_name(value: object, *, field: str, max_length: int) -> str:
+def _clean_name(value: str, *, what: str, max_length: int, code: Code) -> str:
+    """The name without surrounding blanks; `what` names it in the error ("The chatroom name")."""
     if not isinstance(value, str) or not value.strip() or not is_storable(value):
-        raise Invalid(f"{field} must be a non-empty string.", code=f"invalid_{field}")
+        raise Invalid(f"{what} must be a non-empty string.", code=code)
     value = value.strip()
     if len(value) > max_length:
-        raise Invalid(f"{field} must be at most {max_length} characters.", code=f"invalid_{field}")
+        raise Invalid(f"{what} must be at most {max_length} characters.", code=code)
     return value
+
+
+def _chatroom_name(value: str) -> str:
+    return _clean_name(
+        value, what="The chatroom name", max_length=CHATROOM_NAME_MAX_LENGTH, code=Code.INVALID_CHATROOM_NAME
+    )
 
 
 @transaction.atomic
@@ -32,7 +40,7 @@ def chatroom_create(
     reference_record_id: uuid.UUID | None = None,
 ) -> Chatroom:
     """Creates a chatroom with its public default channel, its creator as owner and a welcome."""
-    name = _clean_name(name, field="name", max_length=100)
+    name = _chatroom_name(name)
     chatroom = Chatroom.objects.create(
         name=name,
         created_by=creator,
@@ -54,7 +62,7 @@ def chatroom_create(
     )
     invited = {user.pk: user for user in invite_users if user.pk != creator.pk}
     if any(not user.is_active for user in invited.values()):
-        raise Invalid("Only active users can be invited.", code="user_inactive")
+        raise Invalid("Only active users can be invited.", code=Code.USER_INACTIVE)
     # A new chatroom has no bans and no members yet: one INSERT admits everyone invited.
     Participant.objects.bulk_create(
         Participant(chatroom=chatroom, user=user, invited_by=creator) for user in invited.values()
@@ -64,35 +72,37 @@ def chatroom_create(
 
 def chatroom_rename(*, chatroom: Chatroom, name: str) -> Chatroom:
     """Changes the chatroom's name (the Origam topic)."""
-    chatroom.name = _clean_name(name, field="topic", max_length=100)
+    chatroom.name = _chatroom_name(name)
     chatroom.save(update_fields=["name", "updated_at"])
     return chatroom
 
 
 def channel_create(*, chatroom: Chatroom, name: str, public: bool = True) -> Channel:
     """Creates a channel whose name is unique in the chatroom."""
-    name = _clean_name(name, field="channel_name", max_length=64)
+    name = _clean_name(
+        name, what="The channel name", max_length=CHANNEL_NAME_MAX_LENGTH, code=Code.INVALID_CHANNEL_NAME
+    )
     if not isinstance(public, bool):
-        raise Invalid("public must be true or false.", code="invalid_public")
+        raise Invalid("public must be true or false.", code=Code.INVALID_PUBLIC)
     try:
         with transaction.atomic():
             return Channel.objects.create(chatroom=chatroom, name=name, public=public)
     except IntegrityError as error:
-        raise Invalid("A channel of that name exists in this chatroom.", code="duplicate_channel") from error
+        raise Invalid("A channel of that name exists in this chatroom.", code=Code.DUPLICATE_CHANNEL) from error
 
 
 def default_channel(*, chatroom_id: uuid.UUID) -> Channel:
     """The chatroom's default channel (the one Origam clients see)."""
     channel = Channel.objects.filter(chatroom_id=chatroom_id, is_default=True).first()
     if channel is None:
-        raise NotFound("This chatroom has no default channel.", code="channel_not_found")
+        raise NotFound("This chatroom has no default channel.", code=Code.CHANNEL_NOT_FOUND)
     return channel
 
 
 def grant_set(*, channel: Channel, user: User, r: bool, w: bool, x: bool, actor: User | None) -> ChannelGrant:
     """Gives a user explicit r/w/x on a channel, replacing the channel's default for them."""
     if not all(isinstance(flag, bool) for flag in (r, w, x)):
-        raise Invalid("r, w and x must be true or false.", code="invalid_permissions")
+        raise Invalid("r, w and x must be true or false.", code=Code.INVALID_PERMISSIONS)
     grant, _created = ChannelGrant.objects.update_or_create(
         channel=channel, user=user, defaults={"r": r, "w": w, "x": x, "granted_by": actor}
     )

@@ -7,21 +7,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chat.exceptions import Conflict, Invalid, NotFound, TooLarge
+from chat.access import RoomAccess
+from chat.exceptions import Code, Conflict, Invalid, TooLarge
+from chat.limits import KEY_ID_MAX_LENGTH, REASON_MAX_LENGTH
 from chat.models import Message, Participant, User
-from chat.permissions import access_channel, readable_channels
 from chat.services.moderation import moderation_log_add
 from chat.text import ENCRYPTED_PLACEHOLDER_HTML, html_to_text, is_storable, sanitize_html, text_to_html
-
-
-def _as_uuid(value: object, error: Exception) -> uuid.UUID:
-    """The value as a UUID (clients send strings), else the given domain error."""
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise error from None
 
 
 def _same_message(
@@ -52,7 +43,7 @@ def _rendered(*, body: str, fmt: str, key_id: str | None, has_mentions: bool) ->
         html = sanitize_html(body)
         text = html_to_text(html)
         if not text and not has_mentions:
-            raise Invalid("The message has no visible text.", code="empty_message")
+            raise Invalid("The message has no visible text.", code=Code.EMPTY_MESSAGE)
         return html, text
     if key_id:
         return ENCRYPTED_PLACEHOLDER_HTML, body
@@ -61,7 +52,7 @@ def _rendered(*, body: str, fmt: str, key_id: str | None, has_mentions: bool) ->
 
 def message_post(
     *,
-    participant: Participant,
+    access: RoomAccess,
     channel_id: uuid.UUID,
     body: str,
     fmt: str = Message.Format.PLAIN,
@@ -70,27 +61,32 @@ def message_post(
     reply_to_id: uuid.UUID | None = None,
     mention_ids: Sequence[uuid.UUID] = (),
 ) -> tuple[Message, bool]:
-    """Posts a message where the participant may write; the same id again answers the stored one."""
-    channel_id = _as_uuid(channel_id, NotFound("Channel not found.", code="channel_not_found"))
-    access_channel(participant=participant, channel_id=channel_id, need="w")
+    """Posts a message where the caller may write; the same id again answers the stored one.
+
+    The rights come from `access`: nothing here asks the database about channels again.
+    """
+    access.channel(channel_id, need="w")
+    participant = access.participant
     if not isinstance(body, str) or not body:
-        raise Invalid("The message must be a non-empty string.", code="empty_message")
+        raise Invalid("The message must be a non-empty string.", code=Code.EMPTY_MESSAGE)
     if not is_storable(body):
-        raise Invalid("The message holds characters that cannot be stored.", code="invalid_message")
+        raise Invalid("The message holds characters that cannot be stored.", code=Code.INVALID_MESSAGE)
     if len(body.encode("utf-8")) > settings.CHAT_MESSAGE_MAX_BYTES:
-        raise TooLarge(f"A message may hold at most {settings.CHAT_MESSAGE_MAX_BYTES} bytes.", code="message_too_large")
+        raise TooLarge(
+            f"A message may hold at most {settings.CHAT_MESSAGE_MAX_BYTES} bytes.", code=Code.MESSAGE_TOO_LARGE
+        )
     if fmt not in Message.Format.values:
-        raise Invalid(f"Unknown message format '{fmt}'.", code="invalid_format")
-    if key_id is not None and (not isinstance(key_id, str) or len(key_id) > 64 or not is_storable(key_id)):
-        raise Invalid("keyID must be a string of at most 64 characters.", code="invalid_key_id")
+        raise Invalid(f"Unknown message format '{fmt}'.", code=Code.INVALID_FORMAT)
+    if key_id is not None and (
+        not isinstance(key_id, str) or len(key_id) > KEY_ID_MAX_LENGTH or not is_storable(key_id)
+    ):
+        raise Invalid(
+            f"The key id must be a string of at most {KEY_ID_MAX_LENGTH} characters.", code=Code.INVALID_KEY_ID
+        )
     key_id = key_id or ""
-    if message_id is not None:
-        message_id = _as_uuid(message_id, Invalid("The message id must be a UUID.", code="invalid_message_id"))
-    bad_mention = Invalid("Only participants of this chatroom can be mentioned.", code="invalid_mention")
-    mentions = {_as_uuid(mention, bad_mention) for mention in mention_ids}
-    bad_reply = Invalid("replyID does not name a message you can read here.", code="invalid_reply")
-    if reply_to_id is not None:
-        reply_to_id = _as_uuid(reply_to_id, bad_reply)
+    mentions = set(mention_ids)
+    bad_mention = Invalid("Only participants of this chatroom can be mentioned.", code=Code.INVALID_MENTION)
+    bad_reply = Invalid("The reply does not answer a message you can read here.", code=Code.INVALID_REPLY)
 
     same = {
         "author_id": participant.user_id,
@@ -107,18 +103,18 @@ def message_post(
         if stored is not None:
             if _same_message(stored, **same):
                 return stored, False
-            raise Conflict("A different message with this id exists.", code="message_id_conflict")
+            raise Conflict("A different message with this id exists.", code=Code.MESSAGE_ID_CONFLICT)
 
     if mentions:
         found = set(
-            Participant.objects.filter(
-                chatroom_id=participant.chatroom_id, user_id__in=mentions, state=Participant.State.ACTIVE
-            ).values_list("user_id", flat=True)
+            Participant.objects.active()
+            .filter(chatroom_id=participant.chatroom_id, user_id__in=mentions)
+            .values_list("user_id", flat=True)
         )
         if found != mentions:
             raise bad_mention
     if reply_to_id is not None:
-        readable = {channel.id for channel in readable_channels(participant=participant)}
+        readable = {channel.id for channel in access.readable_channels}
         reply_channel = (
             Message.objects.filter(pk=reply_to_id, chatroom_id=participant.chatroom_id, hidden_at__isnull=True)
             .values_list("channel_id", flat=True)
@@ -150,7 +146,7 @@ def message_post(
         stored = Message.objects.filter(pk=message_id).first()
         if stored is not None and _same_message(stored, **same):
             return stored, False
-        raise Conflict("A different message with this id exists.", code="message_id_conflict") from None
+        raise Conflict("A different message with this id exists.", code=Code.MESSAGE_ID_CONFLICT) from None
     return message, True
 
 
@@ -159,7 +155,7 @@ def message_hide(*, message: Message, actor: User | None, reason: str) -> Messag
     """Hides a message from every client, recording who, when and why."""
     message.hidden_at = timezone.now()
     message.hidden_by = actor
-    message.hidden_reason = (reason or "").strip()[:500]
+    message.hidden_reason = (reason or "").strip()[:REASON_MAX_LENGTH]
     message.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
     moderation_log_add(
         actor=actor,

@@ -4,7 +4,7 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
-from chat.exceptions import Forbidden, Invalid
+from chat.exceptions import Code, Forbidden, Invalid
 from chat.models import Chatroom, Participant, User
 from chat.services.moderation import moderation_log_add
 from chat.services.tokens import tokens_revoke_for
@@ -15,25 +15,51 @@ def participant_add(
 ) -> tuple[Participant, bool]:
     """Makes the user a participant; an active one stays as is, a banned one is refused."""
     if not user.is_active:
-        raise Invalid("That user is not active.", code="user_inactive")
+        raise Invalid("That user is not active.", code=Code.USER_INACTIVE)
     if role not in Participant.Role.values:
-        raise Invalid(f"Unknown role '{role}'.", code="invalid_role")
-    existing = Participant.objects.filter(chatroom=chatroom, user=user).first()
+        raise Invalid(f"Unknown role '{role}'.", code=Code.INVALID_ROLE)
+    return participant_join(
+        chatroom_id=chatroom.pk,
+        user=user,
+        invited_by=invited_by,
+        role=role,
+        banned="That user is banned from this chatroom.",
+    )
+
+
+def participant_existing(*, chatroom_id: uuid.UUID, user: User, banned: str) -> Participant | None:
+    """The user's membership of the chatroom if any; a banned one is refused with that text."""
+    existing = Participant.objects.filter(chatroom_id=chatroom_id, user=user).first()
+    if existing is not None and existing.state == Participant.State.BANNED:
+        raise Forbidden(banned, code=Code.BANNED)
+    return existing
+
+
+def participant_join(
+    *,
+    chatroom_id: uuid.UUID,
+    user: User,
+    invited_by: User | None = None,
+    role: str = Participant.Role.MEMBER,
+    banned: str = "You are banned from this chatroom.",
+) -> tuple[Participant, bool]:
+    """The one way a user joins: an active participant stays as is, a banned one is refused (`banned` says why).
+
+    Says whether the row is new. Under a concurrent join of the same user, the row stored first is the answer.
+    """
+    existing = participant_existing(chatroom_id=chatroom_id, user=user, banned=banned)
     if existing is not None:
-        if existing.state == Participant.State.BANNED:
-            raise Forbidden("That user is banned from this chatroom.", code="banned")
         return existing, False
     try:
         with transaction.atomic():
-            participant = Participant.objects.create(chatroom=chatroom, user=user, invited_by=invited_by, role=role)
+            participant = Participant.objects.create(
+                chatroom_id=chatroom_id, user=user, invited_by=invited_by, role=role
+            )
     except IntegrityError:
-        # Someone added the same user at the same moment: the stored row is the answer.
-        participant = Participant.objects.filter(chatroom=chatroom, user=user).first()
+        participant = participant_existing(chatroom_id=chatroom_id, user=user, banned=banned)
         if participant is None:
             # No such row: the constraint broken was the one owner per chatroom.
-            raise Invalid("This chatroom has an owner already.", code="owner_exists") from None
-        if participant.state == Participant.State.BANNED:
-            raise Forbidden("That user is banned from this chatroom.", code="banned") from None
+            raise Invalid("This chatroom has an owner already.", code=Code.OWNER_EXISTS) from None
         return participant, False
     return participant, True
 
@@ -54,7 +80,8 @@ def _ownership_pass(*, leaving: Participant) -> Participant | None:
     """Makes the longest-standing remaining admin, else participant, the owner."""
     remaining = (
         Participant.objects.select_for_update()
-        .filter(chatroom_id=leaving.chatroom_id, state=Participant.State.ACTIVE)
+        .active()
+        .filter(chatroom_id=leaving.chatroom_id)
         .exclude(pk=leaving.pk)
         .order_by("joined_at", "pk")
     )
@@ -84,7 +111,7 @@ def participant_remove(*, participant: Participant, actor: User | None) -> None:
 def participant_ban(*, participant: Participant, actor: User | None, reason: str = "") -> Participant:
     """Bans a participant: they lose access and their log-ins to the chatroom at once."""
     if not _lock_fresh(participant):
-        raise Invalid("That user is no longer a participant of this chatroom.", code="not_a_participant")
+        raise Invalid("That user is no longer a participant of this chatroom.", code=Code.NOT_A_PARTICIPANT)
     if participant.role == Participant.Role.OWNER:
         _ownership_pass(leaving=participant)
     participant.state = Participant.State.BANNED
@@ -99,7 +126,7 @@ def participant_ban(*, participant: Participant, actor: User | None, reason: str
 def participant_unban(*, participant: Participant, actor: User | None) -> Participant:
     """Lifts a ban: the user is an ordinary participant again."""
     if not _lock_fresh(participant):
-        raise Invalid("That user is no longer a participant of this chatroom.", code="not_a_participant")
+        raise Invalid("That user is no longer a participant of this chatroom.", code=Code.NOT_A_PARTICIPANT)
     participant.state = Participant.State.ACTIVE
     participant.save(update_fields=["state"])
     moderation_log_add(actor=actor, action="unban", target=participant, chatroom=participant.chatroom)
@@ -110,15 +137,15 @@ def participant_unban(*, participant: Participant, actor: User | None) -> Partic
 def participant_set_role(*, participant: Participant, role: str, actor: User | None) -> Participant:
     """Changes a role; making someone owner demotes the current owner to admin."""
     if role not in Participant.Role.values:
-        raise Invalid(f"Unknown role '{role}'.", code="invalid_role")
+        raise Invalid(f"Unknown role '{role}'.", code=Code.INVALID_ROLE)
     if not _lock_fresh(participant):
-        raise Invalid("That user is no longer a participant of this chatroom.", code="not_a_participant")
+        raise Invalid("That user is no longer a participant of this chatroom.", code=Code.NOT_A_PARTICIPANT)
     if participant.state != Participant.State.ACTIVE:
-        raise Invalid("A banned participant cannot be given a role.", code="participant_banned")
+        raise Invalid("A banned participant cannot be given a role.", code=Code.PARTICIPANT_BANNED)
     if role == participant.role:
         return participant
     if participant.role == Participant.Role.OWNER:
-        raise Invalid("Make someone else the owner instead.", code="owner_required")
+        raise Invalid("Make someone else the owner instead.", code=Code.OWNER_REQUIRED)
     if role == Participant.Role.OWNER:
         Participant.objects.filter(chatroom_id=participant.chatroom_id, role=Participant.Role.OWNER).update(
             role=Participant.Role.ADMIN
@@ -130,21 +157,22 @@ def participant_set_role(*, participant: Participant, role: str, actor: User | N
 
 
 @transaction.atomic
-def participant_outvite(*, actor: Participant, user_id: uuid.UUID) -> None:
-    """Removes a participant: anyone may leave; removing another needs an admin, and never hits the owner."""
+def participant_remove_by(*, actor: Participant, user_id: uuid.UUID) -> None:
+    """The actor removes a participant: anyone may leave; removing another needs an admin, and never hits the owner."""
     if user_id == actor.user_id:
         participant_remove(participant=actor, actor=actor.user)
         return
     if not actor.is_admin:
-        raise Forbidden("Only the chatroom's owner and admins may remove someone else.", code="not_chatroom_admin")
+        raise Forbidden("Only the chatroom's owner and admins may remove someone else.", code=Code.NOT_CHATROOM_ADMIN)
     target = (
         Participant.objects.select_for_update(of=("self",))
         .select_related("user", "chatroom")
-        .filter(chatroom_id=actor.chatroom_id, user_id=user_id, state=Participant.State.ACTIVE)
+        .active()
+        .filter(chatroom_id=actor.chatroom_id, user_id=user_id)
         .first()
     )
     if target is None:
-        raise Invalid("That user is not a participant of this chatroom.", code="not_a_participant")
+        raise Invalid("That user is not a participant of this chatroom.", code=Code.NOT_A_PARTICIPANT)
     if target.role == Participant.Role.OWNER:
-        raise Forbidden("Nobody may remove the chatroom's owner.", code="owner_protected")
+        raise Forbidden("Nobody may remove the chatroom's owner.", code=Code.OWNER_PROTECTED)
     participant_remove(participant=target, actor=actor.user)

@@ -6,8 +6,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from chat.models import Participant, User
-from chat.selectors.chatrooms import access_participant
+from chat.models import Participant
 
 
 def presence_touch(*, participant: Participant, now: datetime | None = None) -> bool:
@@ -24,13 +23,6 @@ def presence_touch(*, participant: Participant, now: datetime | None = None) -> 
     )
     participant.last_seen_at = now
     return bool(written)
-
-
-def chatroom_enter(*, user: User, chatroom_id: object) -> Participant:
-    """The caller's active membership of the chatroom (else raises, as access_participant), marked present."""
-    participant = access_participant(user=user, chatroom_id=chatroom_id)
-    presence_touch(participant=participant)
-    return participant
 
 
 def read_marker_move(*, participant: Participant, up_to: datetime) -> bool:

@@ -9,6 +9,7 @@ from chat.models import Message, Participant
 from chat.services.chatrooms import chatroom_create
 from chat.services.messages import message_post
 from chat.services.participants import participant_add, participant_remove
+from tests.access import access_of
 from tests.chat.concurrency import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -25,7 +26,7 @@ def test_same_id_same_content_stores_one_message_and_all_get_it(chatroom, member
 
     def send(_number: int) -> tuple[uuid.UUID, bool]:
         message, created = message_post(
-            participant=participant, channel_id=channel_id, body="at once", message_id=message_id
+            access=access_of(participant), channel_id=channel_id, body="at once", message_id=message_id
         )
         return message.pk, created
 
@@ -44,7 +45,7 @@ def test_same_id_different_content_stores_one_and_the_others_conflict(chatroom, 
 
     def send(number: int) -> str:
         message, _ = message_post(
-            participant=participant, channel_id=channel_id, body=f"version {number}", message_id=message_id
+            access=access_of(participant), channel_id=channel_id, body=f"version {number}", message_id=message_id
         )
         return message.text
 

@@ -4,16 +4,10 @@ import uuid
 
 import pytest
 
+from chat.access import chatroom_access
 from chat.exceptions import Forbidden, NotFound, NotParticipant
 from chat.models import ChannelGrant, Participant
-from chat.permissions import (
-    access_channel,
-    channel_access_list,
-    effective_permissions,
-    readable_channels,
-    require_chatroom_admin,
-)
-from chat.selectors.chatrooms import access_participant
+from chat.permissions import channel_access_list, effective_permissions
 from chat.services.chatrooms import channel_create, grant_set
 from chat.services.participants import participant_add, participant_ban
 
@@ -74,24 +68,27 @@ def test_permission_table(case, room, owner, make_user):
     expected = TABLE[case]
     if expected is None:
         with pytest.raises(NotParticipant):
-            access_participant(user=user, chatroom_id=room["chatroom"].pk)
+            chatroom_access(user=user, chatroom_id=room["chatroom"].pk)
         return
-    participant = access_participant(user=user, chatroom_id=room["chatroom"].pk)
-    rights = {channel.id: (channel.r, channel.w, channel.x) for channel in channel_access_list(participant=participant)}
+    access = chatroom_access(user=user, chatroom_id=room["chatroom"].pk)
+    rights = {channel.id: (channel.r, channel.w, channel.x) for channel in access.channels}
+    assert rights == {
+        channel.id: (channel.r, channel.w, channel.x) for channel in channel_access_list(participant=access.participant)
+    }
     assert (rights[room["public"].pk], rights[room["private"].pk]) == expected
 
     for kind, channel in (("public", room["public"]), ("private", room["private"])):
         r, w, x = expected[0] if kind == "public" else expected[1]
         for need, allowed in (("r", r), ("w", w), ("x", x)):
             if allowed:
-                assert access_channel(participant=participant, channel_id=channel.pk, need=need).id == channel.pk
+                assert access.channel(channel.pk, need=need).id == channel.pk
             elif not r:
                 # A channel the caller cannot read is not even admitted to exist.
                 with pytest.raises(NotFound):
-                    access_channel(participant=participant, channel_id=channel.pk, need=need)
+                    access.channel(channel.pk, need=need)
             else:
                 with pytest.raises(Forbidden) as error:
-                    access_channel(participant=participant, channel_id=channel.pk, need=need)
+                    access.channel(channel.pk, need=need)
                 assert error.value.code == f"no_{need}_permission"
 
 
@@ -101,7 +98,7 @@ def test_banned_participant_row_has_no_rights(room, owner, member):
     participant_ban(participant=participant, actor=owner)
     participant.refresh_from_db()
     assert all(not (c.r or c.w or c.x) for c in channel_access_list(participant=participant))
-    assert readable_channels(participant=participant) == []
+    assert [c for c in channel_access_list(participant=participant) if c.r] == []
 
 
 def test_effective_permissions_rules():
@@ -142,25 +139,38 @@ def test_access_channel_of_another_chatroom_is_not_found(room, owner, member):
 
     elsewhere = chatroom_create(creator=owner, name="Elsewhere")
     foreign_channel = elsewhere.channels.get()
-    participant = Participant.objects.get(chatroom=room["chatroom"], user=owner)
+    access = chatroom_access(user=owner, chatroom_id=room["chatroom"].pk)
     for channel_id in (foreign_channel.pk, uuid.uuid4()):
         with pytest.raises(NotFound):
-            access_channel(participant=participant, channel_id=channel_id)
+            access.channel(channel_id)
 
 
-def test_require_chatroom_admin(room, owner, admin_member, member):
+def test_require_moderator(room, owner, admin_member, member):
     chatroom = room["chatroom"]
     for user in (owner, admin_member):
-        require_chatroom_admin(participant=Participant.objects.get(chatroom=chatroom, user=user))
+        access = chatroom_access(user=user, chatroom_id=chatroom.pk)
+        assert access.may_moderate
+        access.require_moderator()
+    access = chatroom_access(user=member, chatroom_id=chatroom.pk)
+    assert not access.may_moderate
     with pytest.raises(Forbidden):
-        require_chatroom_admin(participant=Participant.objects.get(chatroom=chatroom, user=member))
+        access.require_moderator()
 
 
-def test_access_participant(chatroom, member, outsider, django_assert_num_queries):
+def test_chatroom_access_is_one_query(chatroom, member, outsider, django_assert_num_queries):
     with django_assert_num_queries(1):
-        participant = access_participant(user=member, chatroom_id=chatroom.pk)
-    assert participant.chatroom == chatroom and participant.user == member
+        access = chatroom_access(user=member, chatroom_id=chatroom.pk)
+        participant = access.participant
+        assert participant.chatroom == chatroom and participant.user == member
+        assert access.chatroom.name == chatroom.name and access.default_channel.r
+    stored = Participant.objects.get(chatroom=chatroom, user=member)
+    assert (participant.pk, participant.role, participant.joined_at, participant.last_read_at) == (
+        stored.pk,
+        stored.role,
+        stored.joined_at,
+        stored.last_read_at,
+    )
     with pytest.raises(NotFound):
-        access_participant(user=member, chatroom_id=uuid.uuid4())
+        chatroom_access(user=member, chatroom_id=uuid.uuid4())
     with pytest.raises(NotParticipant):
-        access_participant(user=outsider, chatroom_id=chatroom.pk)
+        chatroom_access(user=outsider, chatroom_id=chatroom.pk)

@@ -4,8 +4,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from chat.models import Message, User
-from chat.services.presence import presence_status
+from chat.models import Message, User, shown_name
 
 # A message without an author (a system message, or one whose author's account was deleted) shows under the
 # nil GUID, with a name that says which it is; a deleted user's words must never pass for the system's.
@@ -16,7 +15,7 @@ DELETED_AUTHOR_NAME = "Deleted user"
 
 def user_json(*, user_id: uuid.UUID, username: str, display_name: str) -> dict:
     """A User: `avatarUrl` is the id, since the client prefixes it with /chatrooms/Avatar/."""
-    return {"id": user_id, "name": display_name or username, "avatarUrl": str(user_id)}
+    return {"id": user_id, "name": shown_name(display_name=display_name, username=username), "avatarUrl": str(user_id)}
 
 
 def user_of(user: User) -> dict:
@@ -65,7 +64,7 @@ def messages_json(rows: Iterable[Mapping], mentions: Mapping[uuid.UUID, list[dic
         _message_json(
             message_id=row["id"],
             author_id=row["author_id"],
-            author_name=row["author__display_name"] or row["author__username"] or "",
+            author_name=shown_name(display_name=row["author__display_name"], username=row["author__username"]),
             kind=row["kind"],
             sent_at=row["sent_at"],
             html=row["html"],
@@ -88,15 +87,10 @@ def message_of(message: Message, *, author: User, mentions: Iterable[Mapping]) -
     )
 
 
-def participants_json(rows: Iterable[Mapping], *, now: datetime) -> list[dict]:
-    """Participants from rows of `participant_rows`, with their presence as of `now`."""
+def participants_json(rows: Iterable[Mapping]) -> list[dict]:
+    """Participants from rows of `participants_with_presence`."""
     return [
-        {
-            "id": row["user_id"],
-            "name": row["user__display_name"] or row["user__username"],
-            "avatarUrl": str(row["user_id"]),
-            "status": presence_status(last_seen_at=row["last_seen_at"], now=now),
-        }
+        {"id": row["user_id"], "name": row["name"], "avatarUrl": str(row["user_id"]), "status": row["status"]}
         for row in rows
     ]
 

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chat.access import RoomAccess, chatroom_enter
 from chat.api.authentication import BearerTokenAuthentication, SessionCookieAuthentication
 from chat.api.origam import rendering
 from chat.api.origam.serializers import (
@@ -25,18 +26,17 @@ from chat.api.origam.serializers import (
     UserSerializer,
     validated,
 )
-from chat.exceptions import NotFound, NotParticipant
+from chat.exceptions import Code, Invalid, NotFound, NotParticipant
 from chat.http import client_address
-from chat.models import Message, Participant
-from chat.permissions import ChannelAccess
-from chat.selectors.chatrooms import participant_rows
-from chat.selectors.memberships import chatroom_infos, default_channel_access, unread_count
-from chat.selectors.messages import mentions_by_message, message_anchor, message_page
+from chat.models import Message
+from chat.selectors.chatrooms import participants_with_presence
+from chat.selectors.memberships import chatroom_infos, unread_count
+from chat.selectors.messages import default_channel_page, mentions_by_message
 from chat.selectors.users import user_get, users_get_active, users_in_chatroom, users_other_than, users_to_invite
 from chat.services.chatrooms import chatroom_create, chatroom_rename
 from chat.services.messages import message_post
-from chat.services.participants import participant_add, participant_outvite, participant_remove
-from chat.services.presence import chatroom_enter, read_marker_move
+from chat.services.participants import participant_add, participant_remove, participant_remove_by
+from chat.services.polls import chatroom_poll
 from chat.throttles import rate_limit_hit, search_limit_hit
 
 EMPTY_RESPONSE = {"type": "object", "properties": {}}
@@ -52,49 +52,28 @@ class OrigamView(APIView):
 class ChatroomView(OrigamView):
     """An endpoint inside one chatroom: only its active participants get in, and they are marked present."""
 
-    def enter(self, request: Request, chatroom_id: uuid.UUID) -> Participant:
-        """The caller's membership; a chatroom the caller is not in is not found, as if it did not exist."""
+    def enter(self, request: Request, chatroom_id: uuid.UUID) -> RoomAccess:
+        """The caller's access; a chatroom the caller is not in is not found, as if it did not exist."""
         try:
             return chatroom_enter(user=request.user, chatroom_id=chatroom_id)
         except NotParticipant:
-            raise NotFound("Chatroom not found.", code="chatroom_not_found") from None
-
-
-def _message_rows(*, participant: Participant, channel: ChannelAccess, query: dict) -> list[dict]:
-    """A page of the default channel: with `afterIdIncluding` alone the limit keeps the oldest (paging forward)."""
-    after_id, before_id = query.get("afterIdIncluding"), query.get("beforeIdIncluding")
-    after = message_anchor(chatroom_id=participant.chatroom_id, message_id=after_id) if after_id else None
-    before = message_anchor(chatroom_id=participant.chatroom_id, message_id=before_id) if before_id else None
-    if not channel.r:
-        return []
-    return message_page(
-        chatroom_id=participant.chatroom_id,
-        channel_ids=[channel.id],
-        limit=query["limit"],
-        keep="oldest" if after is not None and before is None else "newest",
-        after=after,
-        before=before,
-    )
+            raise NotFound("Chatroom not found.", code=Code.CHATROOM_NOT_FOUND) from None
 
 
 def _messages_json(rows: list[dict]) -> list[dict]:
     return rendering.messages_json(rows, mentions_by_message(message_ids=[row["id"] for row in rows]))
 
 
-def _info_json(*, participant: Participant, channel: ChannelAccess, unread: int | None = None) -> dict:
+def _info_json(*, access: RoomAccess, unread: int | None = None) -> dict:
     """The Info of the chatroom; `unread` when the caller already knows it (else it is counted)."""
-    chatroom = participant.chatroom
+    chatroom = access.chatroom
     return rendering.info_json(
         chatroom_id=chatroom.pk,
         name=chatroom.name,
         reference_category=chatroom.reference_category,
         reference_record_id=chatroom.reference_record_id,
-        unread=unread_count(participant=participant, channel=channel) if unread is None else unread,
+        unread=unread_count(access=access) if unread is None else unread,
     )
-
-
-def _participants_json(*, participant: Participant) -> list[dict]:
-    return rendering.participants_json(participant_rows(chatroom_id=participant.chatroom_id), now=timezone.now())
 
 
 class ChatroomListView(OrigamView):
@@ -149,27 +128,31 @@ class MessagesView(ChatroomView):
 
     @extend_schema(parameters=[MessageQuerySerializer], responses=MessageSerializer(many=True))
     def get(self, request: Request, chatroom_id: uuid.UUID) -> Response:
-        participant = self.enter(request, chatroom_id)
+        access = self.enter(request, chatroom_id)
         query = MessageQuerySerializer.parse(request.query_params)
-        channel = default_channel_access(participant=participant)
-        return Response(_messages_json(_message_rows(participant=participant, channel=channel, query=query)))
+        rows = default_channel_page(
+            access=access,
+            limit=query["limit"],
+            after=query.get("afterIdIncluding"),
+            before=query.get("beforeIdIncluding"),
+        )
+        return Response(_messages_json(rows))
 
     @extend_schema(request=MessagePostSerializer, responses=MessageSerializer)
     def post(self, request: Request, chatroom_id: uuid.UUID) -> Response:
-        participant = self.enter(request, chatroom_id)
+        access = self.enter(request, chatroom_id)
         data = validated(MessagePostSerializer, request.data)
-        channel = default_channel_access(participant=participant)
         rate_limit_hit(scope="message_send", user_id=request.user.pk, address=client_address(request))
         message, _created = message_post(
-            participant=participant,
-            channel_id=channel.id,
+            access=access,
+            channel_id=access.default_channel.id,
             body=data["text"],
             fmt=Message.Format.HTML,
             message_id=data.get("id"),
             mention_ids=data.get("mentions") or [],
         )
         mentions = mentions_by_message(message_ids=[message.pk]).get(message.pk, [])
-        return Response(rendering.message_of(message, author=participant.user, mentions=mentions))
+        return Response(rendering.message_of(message, author=access.user, mentions=mentions))
 
 
 class InfoView(ChatroomView):
@@ -177,15 +160,20 @@ class InfoView(ChatroomView):
 
     @extend_schema(responses=InfoSerializer)
     def get(self, request: Request, chatroom_id: uuid.UUID) -> Response:
-        participant = self.enter(request, chatroom_id)
-        return Response(_info_json(participant=participant, channel=default_channel_access(participant=participant)))
+        return Response(_info_json(access=self.enter(request, chatroom_id)))
 
     @extend_schema(request=TopicSerializer, responses=InfoSerializer)
     def patch(self, request: Request, chatroom_id: uuid.UUID) -> Response:
-        participant = self.enter(request, chatroom_id)
+        access = self.enter(request, chatroom_id)
         data = validated(TopicSerializer, request.data)
-        chatroom_rename(chatroom=participant.chatroom, name=data["topic"])
-        return Response(_info_json(participant=participant, channel=default_channel_access(participant=participant)))
+        try:
+            chatroom_rename(chatroom=access.chatroom, name=data["topic"])
+        except Invalid as error:
+            if error.code != Code.INVALID_CHATROOM_NAME:
+                raise
+            # The Origam wire calls the chatroom's name its topic.
+            raise Invalid(error.detail.replace("The chatroom name", "topic"), code=Code.INVALID_TOPIC) from None
+        return Response(_info_json(access=access))
 
     @extend_schema(request=TopicSerializer, responses=InfoSerializer)
     def post(self, request: Request, chatroom_id: uuid.UUID) -> Response:
@@ -197,8 +185,10 @@ class ParticipantsView(ChatroomView):
 
     @extend_schema(responses=ParticipantSerializer(many=True))
     def get(self, request: Request, chatroom_id: uuid.UUID) -> Response:
-        participant = self.enter(request, chatroom_id)
-        return Response(_participants_json(participant=participant))
+        access = self.enter(request, chatroom_id)
+        return Response(
+            rendering.participants_json(participants_with_presence(chatroom_id=access.chatroom.pk, now=timezone.now()))
+        )
 
 
 class InviteUserView(ChatroomView):
@@ -206,11 +196,11 @@ class InviteUserView(ChatroomView):
 
     @extend_schema(request=UserIdSerializer, responses=UserSerializer)
     def post(self, request: Request, chatroom_id: uuid.UUID) -> Response:
-        participant = self.enter(request, chatroom_id)
+        access = self.enter(request, chatroom_id)
         data = validated(UserIdSerializer, request.data)
         user = user_get(user_id=data["userId"])
         rate_limit_hit(scope="invite_create", user_id=request.user.pk, address=client_address(request))
-        participant_add(chatroom=participant.chatroom, user=user, invited_by=request.user)
+        participant_add(chatroom=access.chatroom, user=user, invited_by=request.user)
         return Response(rendering.user_of(user))
 
 
@@ -221,11 +211,11 @@ class ChatroomUserListView(ChatroomView):
 
     @extend_schema(parameters=[UserQuerySerializer], responses=UserSerializer(many=True))
     def get(self, request: Request, chatroom_id: uuid.UUID) -> Response:
-        participant = self.enter(request, chatroom_id)
+        access = self.enter(request, chatroom_id)
         query = UserQuerySerializer.parse(request.query_params)
         search_limit_hit(search_phrase=query["searchPhrase"], user_id=request.user.pk, address=client_address(request))
         rows = self.select(
-            chatroom_id=participant.chatroom_id,
+            chatroom_id=access.chatroom.pk,
             search_phrase=query["searchPhrase"],
             limit=query["limit"],
             offset=query["offset"],
@@ -248,8 +238,8 @@ class AbandonView(ChatroomView):
 
     @extend_schema(request=None, responses={200: EMPTY_RESPONSE})
     def post(self, request: Request, chatroom_id: uuid.UUID) -> Response:
-        participant = self.enter(request, chatroom_id)
-        participant_remove(participant=participant, actor=request.user)
+        access = self.enter(request, chatroom_id)
+        participant_remove(participant=access.participant, actor=request.user)
         return Response({})
 
 
@@ -258,37 +248,30 @@ class OutviteUserView(ChatroomView):
 
     @extend_schema(request=UserIdSerializer, responses={200: EMPTY_RESPONSE})
     def post(self, request: Request, chatroom_id: uuid.UUID) -> Response:
-        participant = self.enter(request, chatroom_id)
+        access = self.enter(request, chatroom_id)
         data = validated(UserIdSerializer, request.data)
-        participant_outvite(actor=participant, user_id=data["userId"])
+        participant_remove_by(actor=access.participant, user_id=data["userId"])
         return Response({})
 
 
 class PolledDataView(ChatroomView):
-    """Messages, info, participants and the caller in one answer; marks the chatroom read up to the newest shown.
-
-    The hottest path of the server: a fixed handful of queries, and no write unless something moved.
-    """
+    """Messages, info, participants and the caller in one answer: `chat.services.polls.chatroom_poll`, rendered."""
 
     @extend_schema(parameters=[MessageQuerySerializer], responses=PolledDataSerializer)
     def get(self, request: Request, chatroom_id: uuid.UUID) -> Response:
-        participant = self.enter(request, chatroom_id)
+        access = self.enter(request, chatroom_id)
         query = MessageQuerySerializer.parse(request.query_params)
-        channel = default_channel_access(participant=participant)
-        rows = _message_rows(participant=participant, channel=channel, query=query)
-        unread = None
-        if rows:
-            read_marker_move(participant=participant, up_to=rows[-1]["sent_at"])
-            # A page that reaches the newest message leaves nothing unread: no need to count (the usual poll).
-            paging_forward = query.get("afterIdIncluding") and not query.get("beforeIdIncluding")
-            newest_page = not query.get("beforeIdIncluding") and not query.get("afterIdIncluding")
-            if newest_page or (paging_forward and len(rows) < query["limit"]):
-                unread = 0
+        poll = chatroom_poll(
+            access=access,
+            limit=query["limit"],
+            after=query.get("afterIdIncluding"),
+            before=query.get("beforeIdIncluding"),
+        )
         return Response(
             {
-                "messages": _messages_json(rows),
-                "info": _info_json(participant=participant, channel=channel, unread=unread),
-                "participants": _participants_json(participant=participant),
-                "localUser": rendering.user_of(request.user),
+                "messages": rendering.messages_json(poll.messages, poll.mentions),
+                "info": _info_json(access=access, unread=poll.unread),
+                "participants": rendering.participants_json(poll.participants),
+                "localUser": rendering.user_of(access.user),
             }
         )

@@ -1,8 +1,9 @@
 """Teahaz datatypes as JSON-ready dicts, built from `.values()` rows and domain objects (no serializer on hot paths)."""
 
+from chat.access import RoomAccess
 from chat.api.teahaz.params import epoch
 from chat.models import Channel, Message, Participant
-from chat.permissions import ChannelAccess, effective_permissions, readable_channels
+from chat.permissions import ChannelAccess, effective_permissions
 from invites.models import Invite
 
 
@@ -72,11 +73,11 @@ def invite_json(invite: Invite) -> dict:
     }
 
 
-def chatroom_json(participant: Participant) -> dict:
+def chatroom_json(access: RoomAccess) -> dict:
     """Chatroom data: the chatroom, the caller's user id, and the channels the caller can read."""
     return {
-        "chatroomID": participant.chatroom_id,
-        "chatroom_name": participant.chatroom.name,
-        "userID": participant.user_id,
-        "channels": [channel_json(channel) for channel in readable_channels(participant=participant)],
+        "chatroomID": access.chatroom.pk,
+        "chatroom_name": access.chatroom.name,
+        "userID": access.participant.user_id,
+        "channels": [channel_json(channel) for channel in access.readable_channels],
     }

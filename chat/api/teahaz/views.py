@@ -3,7 +3,6 @@
 import uuid
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chat.access import RoomAccess, chatroom_access, chatroom_enter
 from chat.api.authentication import BearerTokenAuthentication, SessionCookieAuthentication
 from chat.api.cross_site import enforce_cross_site_rule, refuse_cross_site_navigation
 from chat.api.teahaz import serializers as shapes
@@ -40,20 +40,28 @@ from chat.api.teahaz.rendering import (
     new_channel_json,
     user_json,
 )
-from chat.exceptions import Invalid, NotAuthenticated, NotFound, NotParticipant
+from chat.exceptions import Code, Invalid, NotAuthenticated, NotFound, NotParticipant
 from chat.http import client_address
-from chat.models import Participant
-from chat.permissions import access_channel, readable_channels, require_chatroom_admin
-from chat.selectors.chatrooms import access_participant, participant_rows
+from chat.models import User
+from chat.selectors.chatrooms import participant_rows
 from chat.selectors.messages import message_page
-from chat.services.accounts import user_get_or_create
-from chat.services.chatroom_logins import chatroom_login
-from chat.services.chatrooms import channel_create, chatroom_create
+from chat.services.chatroom_logins import chatroom_create_with_account, chatroom_login
+from chat.services.chatrooms import channel_create
 from chat.services.messages import message_post
-from chat.services.presence import chatroom_enter
 from chat.services.tokens import token_check, token_issue, token_revoke
 from chat.throttles import rate_limit_hit
 from invites.services import invite_create, invite_redeem
+
+# The Teahaz wire names a message's fields as its clients send them.
+WIRE_TEXTS = {Code.INVALID_REPLY: "replyID does not name a message you can read here."}
+
+
+def wire_error(error: Invalid) -> Invalid:
+    """The domain error in the words of the Teahaz wire (its field names), where they differ."""
+    if error.code in WIRE_TEXTS:
+        return Invalid(WIRE_TEXTS[error.code], code=error.code)
+    return error
+
 
 USER_ID_HEADER = OpenApiParameter(
     "userID", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True, description="Your user id or username."
@@ -65,12 +73,16 @@ def header(name: str, kind: Any, description: str, *, required: bool = False) ->
     return OpenApiParameter(name, kind, OpenApiParameter.HEADER, required=required, description=description)
 
 
-def logged_in_response(request: Request, *, participant: Participant) -> Response:
-    """Chatroom data with the log-in cookie: named after the chatroom, the only cookie the response sets."""
-    raw, token = token_issue(user=participant.user, chatroom=participant.chatroom)
-    response = Response(chatroom_json(participant))
+def logged_in_response(request: Request, *, user: User, chatroom_id: uuid.UUID) -> Response:
+    """Chatroom data with the log-in cookie: named after the chatroom, the only cookie the response sets.
+
+    The user has just logged in (or joined): reading the access records no presence.
+    """
+    access = chatroom_access(user=user, chatroom_id=chatroom_id)
+    raw, token = token_issue(user=access.user, chatroom=access.chatroom)
+    response = Response(chatroom_json(access))
     response.set_cookie(
-        cookie_name(participant.chatroom_id),
+        cookie_name(access.chatroom.pk),
         raw,
         expires=token.expires_at,
         path="/",
@@ -112,8 +124,8 @@ class TeahazView(APIView):
             self.chatroom_id = path_uuid(kwargs["chatroom_id"])
         super().initial(request, *args, **kwargs)
 
-    def participant(self, request: Request) -> Participant:
-        """The caller's active membership of the chatroom of the URL (403 if none, 404 if none such), marked present."""
+    def enter(self, request: Request) -> RoomAccess:
+        """The caller's access to the chatroom of the URL (403 if not a participant, 404 if none such)."""
         return chatroom_enter(user=request.user, chatroom_id=self.chatroom_id)
 
 
@@ -126,16 +138,13 @@ class ChatroomCreateView(TeahazView):
     def post(self, request: Request) -> Response:
         body = shapes.TeahazChatroomCreateSerializer(data=request_object(request))
         body.is_valid(raise_exception=True)
-        with transaction.atomic():
-            user, _created = user_get_or_create(
-                username=body.validated_data["username"],
-                password=body.validated_data["password"],
-                address=client_address(request),
-            )
-            rate_limit_hit(scope="chatroom_create", user_id=user.pk, address=client_address(request))
-            chatroom = chatroom_create(creator=user, name=body.validated_data["chatroom_name"])
-            participant = access_participant(user=user, chatroom_id=chatroom.pk)
-            return logged_in_response(request, participant=participant)
+        participant = chatroom_create_with_account(
+            username=body.validated_data["username"],
+            password=body.validated_data["password"],
+            address=client_address(request),
+            name=body.validated_data["chatroom_name"],
+        )
+        return logged_in_response(request, user=participant.user, chatroom_id=participant.chatroom_id)
 
 
 class ChatroomDetailView(TeahazView):
@@ -143,7 +152,7 @@ class ChatroomDetailView(TeahazView):
 
     @extend_schema(parameters=[USER_ID_HEADER], responses=shapes.TeahazChatroomDataSerializer)
     def get(self, request: Request, chatroom_id: str) -> Response:
-        return Response(chatroom_json(self.participant(request)))
+        return Response(chatroom_json(self.enter(request)))
 
 
 class LoginView(TeahazView):
@@ -154,9 +163,9 @@ class LoginView(TeahazView):
     @extend_schema(parameters=[USER_ID_HEADER], responses=shapes.TeahazDetailSerializer)
     def get(self, request: Request, chatroom_id: str) -> Response:
         try:
-            self.participant(request)
+            self.enter(request)
         except (NotFound, NotParticipant) as error:
-            raise NotAuthenticated("Not logged in to this chatroom.", code="not_logged_in") from error
+            raise NotAuthenticated("Not logged in to this chatroom.", code=Code.NOT_LOGGED_IN) from error
         return Response({"detail": "Logged in"})
 
     @extend_schema(request=shapes.TeahazLoginSerializer, responses=shapes.TeahazChatroomDataSerializer)
@@ -173,7 +182,7 @@ class LoginView(TeahazView):
             password=body.validated_data["password"],
             address=client_address(request),
         )
-        return logged_in_response(request, participant=participant)
+        return logged_in_response(request, user=participant.user, chatroom_id=participant.chatroom_id)
 
     @extend_schema(request=None, responses=shapes.TeahazDetailSerializer)
     def delete(self, request: Request, chatroom_id: str) -> Response:
@@ -193,8 +202,8 @@ class UsersView(TeahazView):
 
     @extend_schema(parameters=[USER_ID_HEADER], responses=shapes.TeahazUserSerializer(many=True))
     def get(self, request: Request, chatroom_id: str) -> Response:
-        participant = self.participant(request)
-        return Response([user_json(row) for row in participant_rows(chatroom_id=participant.chatroom_id)])
+        access = self.enter(request)
+        return Response([user_json(row) for row in participant_rows(chatroom_id=access.chatroom.pk)])
 
 
 class ChannelsView(TeahazView):
@@ -202,22 +211,21 @@ class ChannelsView(TeahazView):
 
     @extend_schema(parameters=[USER_ID_HEADER], responses=shapes.TeahazChannelSerializer(many=True))
     def get(self, request: Request, chatroom_id: str) -> Response:
-        participant = self.participant(request)
-        return Response([channel_json(channel) for channel in readable_channels(participant=participant)])
+        return Response([channel_json(channel) for channel in self.enter(request).readable_channels])
 
     @extend_schema(request=shapes.TeahazChannelCreateSerializer, responses=shapes.TeahazChannelSerializer)
     def post(self, request: Request, chatroom_id: str) -> Response:
-        participant = self.participant(request)
-        require_chatroom_admin(participant=participant)
+        access = self.enter(request)
+        access.require_moderator()
         body = shapes.TeahazChannelCreateSerializer(data=request_object(request))
         body.is_valid(raise_exception=True)
         rate_limit_hit(scope="channel_create", user_id=request.user.pk, address=client_address(request))
         channel = channel_create(
-            chatroom=participant.chatroom,
+            chatroom=access.chatroom,
             name=body.validated_data["channel_name"],
             public=body.validated_data["public"],
         )
-        return Response(new_channel_json(channel, participant=participant))
+        return Response(new_channel_json(channel, participant=access.participant))
 
 
 class MessagesView(TeahazView):
@@ -236,42 +244,42 @@ class MessagesView(TeahazView):
     def get(self, request: Request, chatroom_id: str) -> Response:
         method = get_param(request, "get-method")
         if method not in ("since", "count"):
-            raise Invalid('get-method must be "since" or "count".', code="invalid_get_method")
+            raise Invalid('get-method must be "since" or "count".', code=Code.INVALID_GET_METHOD)
         raw_time = get_param(request, "time")
         raw_channel = get_param(request, "channelID")
         channel_id = param_uuid(raw_channel, name="channelID") if raw_channel else None
         if method == "since":
             if raw_time is None:
-                raise Invalid('get-method "since" needs a time.', code="time_required")
+                raise Invalid('get-method "since" needs a time.', code=Code.TIME_REQUIRED)
             bounds = {"since": param_epoch(raw_time, name="time"), "limit": MESSAGES_MAX_COUNT, "keep": "oldest"}
         else:
             until = param_epoch(raw_time, name="time") if raw_time is not None else timezone.now()
             bounds = {"until": until, "limit": param_count(get_param(request, "count")), "keep": "newest"}
 
-        participant = self.participant(request)
-        if channel_id is not None:
-            channel_ids = [access_channel(participant=participant, channel_id=channel_id, need="r").id]
-        else:
-            channel_ids = [channel.id for channel in readable_channels(participant=participant)]
-        rows = message_page(chatroom_id=participant.chatroom_id, channel_ids=channel_ids, **bounds)
+        access = self.enter(request)
+        channels = [access.channel(channel_id, need="r")] if channel_id is not None else None
+        rows = message_page(access=access, channels=channels, **bounds)
         if method == "count":
             rows.reverse()  # newest first, as the original server answered
         return Response([message_row_json(row) for row in rows])
 
     @extend_schema(request=shapes.TeahazMessagePostSerializer, responses=shapes.TeahazMessageSerializer)
     def post(self, request: Request, chatroom_id: str) -> Response:
-        participant = self.participant(request)
+        access = self.enter(request)
         body = shapes.TeahazMessagePostSerializer(data=request_object(request))
         body.is_valid(raise_exception=True)
         rate_limit_hit(scope="message_send", user_id=request.user.pk, address=client_address(request))
-        message, _created = message_post(
-            participant=participant,
-            channel_id=body.validated_data["channelID"],
-            body=body.validated_data["data"],
-            message_id=body.validated_data["messageID"],
-            key_id=body.validated_data["keyID"] or None,
-            reply_to_id=body.validated_data["replyID"],
-        )
+        try:
+            message, _created = message_post(
+                access=access,
+                channel_id=body.validated_data["channelID"],
+                body=body.validated_data["data"],
+                message_id=body.validated_data["messageID"],
+                key_id=body.validated_data["keyID"] or None,
+                reply_to_id=body.validated_data["replyID"],
+            )
+        except Invalid as error:
+            raise wire_error(error) from None
         return Response(message_json(message))
 
 
@@ -296,22 +304,21 @@ class InvitesView(TeahazView):
         raw_expiry = get_param(request, "expiration-time")
         uses = param_integer(raw_uses, name="uses") if raw_uses is not None else 1
         expires_at = param_epoch(raw_expiry, name="expiration-time") if raw_expiry is not None else None
-        participant = self.participant(request)
-        require_chatroom_admin(participant=participant)
+        access = self.enter(request)
+        access.require_moderator()
         rate_limit_hit(scope="invite_create", user_id=request.user.pk, address=client_address(request))
-        invite = invite_create(chatroom=participant.chatroom, created_by=request.user, uses=uses, expires_at=expires_at)
+        invite = invite_create(chatroom=access.chatroom, created_by=request.user, uses=uses, expires_at=expires_at)
         return Response(invite_json(invite))
 
     @extend_schema(request=shapes.TeahazInviteRedeemSerializer, responses=shapes.TeahazChatroomDataSerializer)
     def post(self, request: Request, chatroom_id: str) -> Response:
         body = shapes.TeahazInviteRedeemSerializer(data=request_object(request))
         body.is_valid(raise_exception=True)
-        participant, _user = invite_redeem(
+        _participant, user = invite_redeem(
             invite_id=body.validated_data["inviteID"],
             chatroom_id=self.chatroom_id,
             username=body.validated_data["username"],
             password=body.validated_data["password"],
             address=client_address(request),
         )
-        participant = access_participant(user=participant.user, chatroom_id=self.chatroom_id)
-        return logged_in_response(request, participant=participant)
+        return logged_in_response(request, user=user, chatroom_id=self.chatroom_id)

@@ -5,10 +5,10 @@ from collections.abc import Sequence
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
 
+from chat.access import chatroom_access
 from chat.exceptions import ChatError
-from chat.models import Channel, ChannelGrant, Chatroom, Message, Participant, User
+from chat.models import Channel, ChannelGrant, Chatroom, Message, User
 from chat.services.accounts import user_create
 from chat.services.chatrooms import channel_create, chatroom_create, grant_set
 from chat.services.messages import message_post
@@ -70,17 +70,7 @@ class Command(BaseCommand):
         self.post(chatroom, alice, staff, "staff", "Staff only: we are out of biscuits.")
         self.post(chatroom, bob, staff, "staff-reply", "I will buy some on the way.")
 
-        invite = (
-            Invite.objects.filter(
-                chatroom=chatroom,
-                created_by=alice,
-                revoked_at__isnull=True,
-                uses_left__gt=0,
-                expires_at__gt=timezone.now(),
-            )
-            .order_by("-created_at")
-            .first()
-        )
+        invite = Invite.objects.usable().filter(chatroom=chatroom, created_by=alice).order_by("-created_at").first()
         if invite is None:
             invite = invite_create(chatroom=chatroom, created_by=alice, uses=5)
 
@@ -117,9 +107,8 @@ class Command(BaseCommand):
         fmt: str = Message.Format.PLAIN,
     ) -> Message:
         """Posts one demo message under a fixed id (the same id again answers the stored message)."""
-        participant = Participant.objects.select_related("chatroom").get(chatroom=chatroom, user=author)
         message, _created = message_post(
-            participant=participant,
+            access=chatroom_access(user=author, chatroom_id=chatroom.pk),
             channel_id=channel.pk,
             body=body,
             fmt=fmt,

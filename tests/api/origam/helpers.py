@@ -4,10 +4,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from chat.access import chatroom_access
 from chat.models import Chatroom, Message, Participant, User
-from chat.selectors.chatrooms import access_participant
 from chat.services.chatrooms import default_channel
 from chat.services.messages import message_post
+from tests.access import access_of
 
 API = "/chatrooms/Chat/"
 SAME_ORIGIN = "http://testserver"
@@ -21,7 +22,7 @@ def room_url(chatroom: Chatroom | str, endpoint: str) -> str:
 
 def post_messages(chatroom: Chatroom, author: User, count: int, *, prefix: str = "message") -> list[Message]:
     """Posts plain messages through the service, one second apart (after everything else), oldest first."""
-    participant = access_participant(user=author, chatroom_id=chatroom.pk)
+    participant = chatroom_access(user=author, chatroom_id=chatroom.pk).participant
     channel = default_channel(chatroom_id=chatroom.pk)
     start = (
         Message.objects.filter(chatroom=chatroom).order_by("-sent_at").values_list("sent_at", flat=True).first()
@@ -29,7 +30,7 @@ def post_messages(chatroom: Chatroom, author: User, count: int, *, prefix: str =
     ) + timedelta(seconds=1)
     messages = []
     for index in range(count):
-        message, _ = message_post(participant=participant, channel_id=channel.pk, body=f"{prefix} {index}")
+        message, _ = message_post(access=access_of(participant), channel_id=channel.pk, body=f"{prefix} {index}")
         sent_at = start + timedelta(seconds=index)
         Message.objects.filter(pk=message.pk).update(sent_at=sent_at)
         message.sent_at = sent_at

@@ -5,10 +5,11 @@ from datetime import datetime
 
 import pytest
 
+from chat.access import chatroom_access
 from chat.models import ChannelGrant, Message
-from chat.selectors.chatrooms import access_participant
 from chat.services.chatrooms import channel_create, chatroom_create, default_channel, grant_set
 from chat.services.messages import message_hide, message_post
+from tests.access import access_of
 from tests.api.origam.helpers import participant_of, post_messages, room_url
 
 
@@ -147,7 +148,7 @@ def test_hidden_message_is_never_returned_but_still_anchors(bearer, owner, chatr
 
 def test_only_the_default_channel_is_shown(bearer, owner, chatroom, history):
     side = channel_create(chatroom=chatroom, name="side")
-    message_post(participant=participant_of(owner, chatroom), channel_id=side.pk, body="side talk")
+    message_post(access=access_of(participant_of(owner, chatroom)), channel_id=side.pk, body="side talk")
     assert "<p>side talk</p>" not in texts(bearer(owner).get(room_url(chatroom, "messages")))
 
 
@@ -369,17 +370,17 @@ def test_post_keeps_mention_links_and_basic_formatting(bearer, member, owner, ch
 
 
 def test_plain_text_message_reaches_origam_as_escaped_html(bearer, owner, member, chatroom):
-    participant = access_participant(user=member, chatroom_id=chatroom.pk)
+    participant = chatroom_access(user=member, chatroom_id=chatroom.pk).participant
     channel = default_channel(chatroom_id=chatroom.pk)
-    message_post(participant=participant, channel_id=channel.pk, body='<b>not bold</b> & "quoted"\nline two')
+    message_post(access=access_of(participant), channel_id=channel.pk, body='<b>not bold</b> & "quoted"\nline two')
     last = bearer(owner).get(room_url(chatroom, "messages")).json()[-1]
     assert last["text"] == "<p>&lt;b&gt;not bold&lt;/b&gt; &amp; &quot;quoted&quot;<br>line two</p>"
 
 
 def test_encrypted_message_reaches_origam_as_a_placeholder(bearer, owner, member, chatroom):
-    participant = access_participant(user=member, chatroom_id=chatroom.pk)
+    participant = chatroom_access(user=member, chatroom_id=chatroom.pk).participant
     channel = default_channel(chatroom_id=chatroom.pk)
-    message_post(participant=participant, channel_id=channel.pk, body="c2VjcmV0IGJ5dGVz", key_id="key-1")
+    message_post(access=access_of(participant), channel_id=channel.pk, body="c2VjcmV0IGJ5dGVz", key_id="key-1")
     last = bearer(owner).get(room_url(chatroom, "messages")).json()[-1]
     assert last["text"] == "<p><em>Encrypted message</em></p>"
     assert "c2VjcmV0" not in str(last)

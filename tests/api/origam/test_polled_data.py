@@ -97,17 +97,17 @@ def test_polled_data_runs_a_fixed_number_of_queries(bearer, make_user, owner, me
     body, queries = _poll(client, chatroom)
     assert len(body["messages"]) == size + 1 and len(body["participants"]) == size + 2
     assert len(_updates(queries)) == 2
-    # token, membership, presence, channels, page, read marker, mentions, participants
+    # token, access (membership and channels in one), presence, page, read marker, mentions, participants
     # (no unread count: a page that reaches the newest message leaves nothing unread)
-    assert len(queries) == 8
+    assert len(queries) == 7
     assert body["info"]["unreadMessageCount"] == 0
 
     # Every later poll: from the last message on; nothing new, so nothing is written.
     body, queries = _poll(client, chatroom, {"afterIdIncluding": body["messages"][-1]["id"]})
     assert len(body["messages"]) == 1
     assert _updates(queries) == []
-    # token, membership, channels, anchor, page, mentions, participants
-    assert len(queries) == 7
+    # token, access, page (the anchor is resolved inside it), mentions, participants
+    assert len(queries) == 5
     assert body["info"]["unreadMessageCount"] == 0
 
 
@@ -118,9 +118,9 @@ def test_message_page_and_participants_run_a_fixed_number_of_queries(
     _grow(chatroom, make_user, owner, participants=size, messages=size)
     client = bearer(member)
     client.get(room_url(chatroom, "info"))  # presence is fresh from here on
-    with django_assert_num_queries(5):  # token, membership, channels, page, mentions
+    with django_assert_num_queries(4):  # token, access (membership and channels), page, mentions
         assert len(client.get(room_url(chatroom, "messages")).json()) == size + 1
-    with django_assert_num_queries(3):  # token, membership, participants
+    with django_assert_num_queries(3):  # token, access, participants
         assert len(client.get(room_url(chatroom, "participants")).json()) == size + 2
 
 

@@ -12,6 +12,7 @@ from chat.models import Channel, Message, Participant, User
 from chat.services.chatrooms import channel_create, chatroom_create, grant_set
 from chat.services.messages import message_hide, message_post
 from chat.text import text_to_html
+from tests.access import access_of
 from tests.api.teahaz.conftest import as_user, post_json, random_id, url
 
 BASE = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
@@ -24,7 +25,9 @@ def default_channel(chatroom) -> Channel:
 def stored(user: User, chatroom, text: str, *, channel: Channel | None = None, at: float | None = None) -> Message:
     """A message posted through the service; `at` moves it to BASE + at seconds (a fixed clock)."""
     participant = Participant.objects.get(user=user, chatroom=chatroom)
-    message, _ = message_post(participant=participant, channel_id=(channel or default_channel(chatroom)).id, body=text)
+    message, _ = message_post(
+        access=access_of(participant), channel_id=(channel or default_channel(chatroom)).id, body=text
+    )
     if at is not None:
         Message.objects.filter(pk=message.pk).update(sent_at=BASE + timedelta(seconds=at))
         message.refresh_from_db()
@@ -191,7 +194,7 @@ def test_message_datatype(logged_in, owner, member, room):
     first = stored(owner, room, "first", at=0)
     participant = Participant.objects.get(user=member, chatroom=room)
     reply, _ = message_post(
-        participant=participant, channel_id=first.channel_id, body="b64data==", key_id="k1", reply_to_id=first.id
+        access=access_of(participant), channel_id=first.channel_id, body="b64data==", key_id="k1", reply_to_id=first.id
     )
     Message.objects.filter(pk=reply.pk).update(sent_at=BASE + timedelta(seconds=1))
     body = since(logged_in(owner), owner, room, 0).json()

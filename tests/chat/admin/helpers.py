@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from chat.models import Channel, Message, ModerationLog, Participant
 from chat.services.messages import message_post
+from tests.access import access_of
 
 
 class _FormInputs(HTMLParser):
@@ -105,7 +106,7 @@ def run_action(client, model: type, action: str, objects, **extra) -> object:
 
 def post(participant: Participant, text: str, channel: Channel | None = None) -> Message:
     channel = channel or Channel.objects.get(chatroom=participant.chatroom, is_default=True)
-    message, _ = message_post(participant=participant, channel_id=channel.pk, body=text)
+    message, _ = message_post(access=access_of(participant), channel_id=channel.pk, body=text)
     return message
 
 

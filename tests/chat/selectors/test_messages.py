@@ -5,11 +5,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chat.access import chatroom_access
 from chat.exceptions import Invalid
 from chat.models import Message, Participant
-from chat.selectors.messages import Anchor, mentions_by_message, message_anchor, message_page
+from chat.permissions import ChannelAccess
+from chat.selectors.messages import mentions_by_message, message_page
 from chat.services.chatrooms import channel_create, chatroom_create
 from chat.services.messages import message_hide, message_post
+from tests.access import access_of
 
 pytestmark = pytest.mark.django_db
 
@@ -46,10 +49,18 @@ def texts(rows: list[dict]) -> list[str]:
     return [row["text"] for row in rows]
 
 
+def owners_access(chatroom):
+    """The access of the chatroom's creator, its owner: rwx on every channel."""
+    return chatroom_access(user=chatroom.created_by, chatroom_id=chatroom.pk)
+
+
 def page(chatroom, channels, **kwargs) -> list[str]:
     kwargs.setdefault("limit", 100)
     kwargs.setdefault("keep", "oldest")
-    return texts(message_page(chatroom_id=chatroom.pk, channel_ids=[c.pk for c in channels], **kwargs))
+    access = owners_access(chatroom)
+    wanted = {channel.pk for channel in channels}
+    chosen = [channel for channel in access.channels if channel.id in wanted]
+    return texts(message_page(access=access, channels=chosen, **kwargs))
 
 
 def test_time_bounds_are_inclusive(chatroom, default, history):
@@ -65,11 +76,11 @@ def test_limit_keeps_the_oldest_or_the_newest_and_rows_ascend(chatroom, default,
     assert page(chatroom, [default], limit=2, keep="newest") == ["m3", "m4"]
     assert page(chatroom, [default], limit=2, keep="newest", until=history[2].sent_at) == ["m1", "m2"]
     assert page(chatroom, [default], limit=0) == []
-    assert texts(message_page(chatroom_id=chatroom.pk, channel_ids=[], limit=5, keep="newest")) == []
+    assert texts(message_page(access=owners_access(chatroom), channels=[], limit=5, keep="newest")) == []
 
 
 def test_anchors_are_inclusive(chatroom, default, history):
-    a1, a3 = (Anchor(history[n].sent_at, history[n].pk) for n in (1, 3))
+    a1, a3 = (history[n].pk for n in (1, 3))
     assert page(chatroom, [default], after=a1) == ["m1", "m2", "m3", "m4"]
     assert page(chatroom, [default], before=a3) == ["m0", "m1", "m2", "m3"]
     assert page(chatroom, [default], after=a1, before=a3) == ["m1", "m2", "m3"]
@@ -82,7 +93,7 @@ def test_equal_send_times_are_ordered_and_split_by_id(chatroom, default):
         add(chatroom, default, f"same{message_id.int}", at=T0, message_id=message_id)
         add(chatroom, default, f"later{number}", at=T0 + timedelta(seconds=1))
     assert page(chatroom, [default], until=T0) == ["same1", "same2", "same3"]
-    middle = Anchor(T0, uuid.UUID(int=2))
+    middle = uuid.UUID(int=2)
     assert page(chatroom, [default], before=middle) == ["same1", "same2"]
     assert page(chatroom, [default], after=middle, until=T0) == ["same2", "same3"]
     assert page(chatroom, [default], until=T0, limit=2, keep="newest") == ["same2", "same3"]
@@ -110,14 +121,18 @@ def test_hidden_messages_and_other_chatrooms_stay_out(chatroom, default, history
     elsewhere = chatroom_create(creator=owner, name="Elsewhere")
     add(elsewhere, elsewhere.channels.get(), "foreign", at=T0)
     assert page(chatroom, [default]) == ["m0", "m1", "m3", "m4"]
-    # Another chatroom's channel named with this chatroom's id yields nothing.
+    # Another chatroom's channel cannot be read through this chatroom's access: it is not among its channels.
     assert page(chatroom, [elsewhere.channels.get()]) == []
+    foreign = elsewhere.channels.get()
+    forged = ChannelAccess(foreign.pk, foreign.name, True, True, True, True, True)
+    with pytest.raises(ValueError):
+        message_page(access=owners_access(chatroom), channels=[forged], limit=10, keep="newest")
 
 
 def test_rows_carry_what_both_protocols_render(chatroom, default, member):
     me = Participant.objects.get(chatroom=chatroom, user=member)
-    message, _ = message_post(participant=me, channel_id=default.pk, body="hi")
-    row = message_page(chatroom_id=chatroom.pk, channel_ids=[default.pk], limit=1, keep="newest")[0]
+    message, _ = message_post(access=access_of(me), channel_id=default.pk, body="hi")
+    row = message_page(access=access_of(me), limit=1, keep="newest")[0]
     assert row["id"] == message.pk and row["author_id"] == member.pk and row["author__username"] == "member"
     assert (row["kind"], row["format"], row["text"], row["html"], row["key_id"]) == (
         "text",
@@ -133,23 +148,29 @@ def test_rows_carry_what_both_protocols_render(chatroom, default, member):
 def test_message_page_is_one_query(chatroom, default, count, django_assert_num_queries):
     for number in range(count):
         add(chatroom, default, f"n{number}", at=T0 + timedelta(seconds=number))
+    access = owners_access(chatroom)
     with django_assert_num_queries(1):
-        rows = message_page(chatroom_id=chatroom.pk, channel_ids=[default.pk], limit=50, keep="newest")
+        rows = message_page(access=access, channels=[access.default_channel], limit=50, keep="newest")
     assert len(rows) == min(50, count + 1)
 
 
-def test_message_anchor(chatroom, default, history, owner):
-    assert message_anchor(chatroom_id=chatroom.pk, message_id=history[1].pk) == Anchor(
-        history[1].sent_at, history[1].pk
-    )
+def test_message_anchors(chatroom, default, history, owner, django_assert_num_queries):
+    access = owners_access(chatroom)
+    with django_assert_num_queries(1):  # the anchor is resolved inside the page's query
+        assert texts(message_page(access=access, limit=2, keep="oldest", after=history[1].pk)) == ["m1", "m2"]
     message_hide(message=history[1], actor=owner, reason="")
     # A hidden message still anchors a page.
-    assert message_anchor(chatroom_id=chatroom.pk, message_id=history[1].pk).id == history[1].pk
+    assert texts(message_page(access=access, limit=2, keep="oldest", after=history[1].pk)) == ["m2", "m3"]
+    assert texts(message_page(access=access, limit=5, keep="newest", before=history[1].pk)) == ["m0"]
     elsewhere = chatroom_create(creator=owner, name="Elsewhere")
     foreign = add(elsewhere, elsewhere.channels.get(), "foreign", at=T0)
-    for message_id in (foreign.pk, uuid.uuid4(), "not-a-uuid"):
+    for message_id in (foreign.pk, uuid.uuid4()):
+        for bound in ("after", "before"):
+            with pytest.raises(Invalid) as error:
+                message_page(access=access, limit=5, keep="newest", **{bound: message_id})
+            assert error.value.code == "invalid_anchor"
         with pytest.raises(Invalid):
-            message_anchor(chatroom_id=chatroom.pk, message_id=message_id)
+            message_page(access=access, limit=5, keep="newest", after=history[0].pk, before=message_id)
 
 
 def test_mentions_by_message_in_one_query(chatroom, default, owner, member, make_user, django_assert_num_queries):
@@ -158,9 +179,9 @@ def test_mentions_by_message_in_one_query(chatroom, default, owner, member, make
 
     participant_add(chatroom=chatroom, user=named)
     me = Participant.objects.get(chatroom=chatroom, user=member)
-    first, _ = message_post(participant=me, channel_id=default.pk, body="a", mention_ids=[owner.pk, named.pk])
-    second, _ = message_post(participant=me, channel_id=default.pk, body="b", mention_ids=[named.pk])
-    plain, _ = message_post(participant=me, channel_id=default.pk, body="c")
+    first, _ = message_post(access=access_of(me), channel_id=default.pk, body="a", mention_ids=[owner.pk, named.pk])
+    second, _ = message_post(access=access_of(me), channel_id=default.pk, body="b", mention_ids=[named.pk])
+    plain, _ = message_post(access=access_of(me), channel_id=default.pk, body="c")
     with django_assert_num_queries(1):
         mentions = mentions_by_message(message_ids=[first.pk, second.pk, plain.pk])
     assert sorted(mentions[first.pk], key=lambda m: m["username"]) == [

@@ -77,7 +77,7 @@ def test_chatroom_rename(chatroom):
     assert chatroom.name == "New topic"
     with pytest.raises(Invalid) as error:
         chatroom_rename(chatroom=chatroom, name="")
-    assert error.value.code == "invalid_topic"
+    assert error.value.code == "invalid_chatroom_name"
     with pytest.raises(Invalid):
         chatroom_rename(chatroom=chatroom, name="t" * 101)
     chatroom.refresh_from_db()

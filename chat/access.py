@@ -1,0 +1,166 @@
+"""The one way into a chatroom: who may enter it, and what the caller may read, write and manage there.
+
+Every adapter (both protocols, and whatever comes next) calls `chatroom_enter` for every chatroom endpoint and
+hands the `RoomAccess` it answers to the reads and writes of chat/. A read takes the access (or channels taken
+from it), never bare channel ids, so a read of a channel the caller may not read cannot be written. The r/w/x
+rule itself is `chat.permissions.effective_permissions`.
+
+`RoomAccess` is a plain value: nothing in it touches the database after it is built, so it could as well come
+from one hand-written statement or from a cache.
+"""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from django.db.models import FilteredRelation, Model, Q
+
+from chat.exceptions import Code, Forbidden, NotFound, NotParticipant
+from chat.models import Channel, Chatroom, Participant, User
+from chat.permissions import ChannelAccess, effective_permissions
+from chat.services.presence import presence_touch
+
+Need = Literal["r", "w", "x"]
+M = TypeVar("M", bound=Model)
+
+_CHANNEL_FIELDS = ("id", "name", "public", "is_default")
+_GRANT_FIELDS = ("my_grant__id", "my_grant__r", "my_grant__w", "my_grant__x")
+_PARTICIPANT_FIELDS = ("id", "role", "state", "joined_at", "last_seen_at", "last_read_at", "invited_by_id")
+_CHATROOM_FIELDS = (
+    "name",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+    "reference_category",
+    "reference_record_id",
+)
+
+
+def channel_not_found() -> NotFound:
+    return NotFound("Channel not found.", code=Code.CHANNEL_NOT_FOUND)
+
+
+@dataclass(frozen=True, slots=True)
+class RoomAccess:
+    """An active participant's view of one chatroom: the participant (with user and chatroom) and every channel."""
+
+    participant: Participant
+    chatroom: Chatroom
+    # Every channel of the chatroom, oldest first, with the participant's r/w/x.
+    channels: tuple[ChannelAccess, ...]
+
+    @property
+    def user(self) -> User:
+        return self.participant.user
+
+    @property
+    def may_moderate(self) -> bool:
+        """The owner and admins manage the chatroom (and have rwx on every channel)."""
+        return self.participant.is_admin
+
+    def require_moderator(self) -> None:
+        """Raises unless the caller is the chatroom's owner or an admin."""
+        if not self.may_moderate:
+            raise Forbidden("Only the chatroom's owner and admins may do this.", code=Code.NOT_CHATROOM_ADMIN)
+
+    @property
+    def readable_channels(self) -> tuple[ChannelAccess, ...]:
+        return tuple(channel for channel in self.channels if channel.r)
+
+    @property
+    def default_channel(self) -> ChannelAccess:
+        """The chatroom's default channel (readable or not: the caller decides what an unreadable one shows)."""
+        for channel in self.channels:
+            if channel.is_default:
+                return channel
+        raise NotFound("This chatroom has no default channel.", code=Code.CHANNEL_NOT_FOUND)
+
+    def channel(self, channel_id: uuid.UUID, *, need: Need = "r") -> ChannelAccess:
+        """The channel if the caller may `need` on it; one the caller cannot read is not found (as if absent)."""
+        for channel in self.channels:
+            if channel.id == channel_id:
+                if not channel.r:
+                    raise channel_not_found()
+                if not getattr(channel, need):
+                    raise Forbidden(
+                        f"You lack the '{need}' permission on this channel.", code=Code(f"no_{need}_permission")
+                    )
+                return channel
+        raise channel_not_found()
+
+    def holds(self, channel: ChannelAccess) -> bool:
+        """Whether this channel, with these rights, was taken from this access."""
+        return channel in self.channels
+
+
+def chatroom_access(*, user: User, chatroom_id: uuid.UUID) -> RoomAccess:
+    """The caller's access to the chatroom: active membership and every channel's r/w/x, in one statement.
+
+    A chatroom that does not exist is not found; one the caller is not in (or is banned from) raises
+    NotParticipant. Nothing is written: adapters enter with `chatroom_enter`, which also records presence.
+    """
+    rows = list(
+        Channel.objects.filter(chatroom_id=chatroom_id)
+        .annotate(
+            my_grant=FilteredRelation("grants", condition=Q(grants__user_id=user.pk)),
+            me=FilteredRelation("chatroom__participants", condition=Q(chatroom__participants__user_id=user.pk)),
+        )
+        .order_by("created_at", "id")
+        .values_list(
+            *_CHANNEL_FIELDS,
+            *_GRANT_FIELDS,
+            *(f"me__{field}" for field in _PARTICIPANT_FIELDS),
+            *(f"chatroom__{field}" for field in _CHATROOM_FIELDS),
+        )
+    )
+    if not rows:
+        # Every chatroom has its default channel; one without any channel is entered the long way.
+        return _access_without_channels(user=user, chatroom_id=chatroom_id)
+    first = rows[0]
+    width = len(_CHANNEL_FIELDS) + len(_GRANT_FIELDS)
+    member = first[width : width + len(_PARTICIPANT_FIELDS)]
+    member_id, _role, state, *_times = member
+    if member_id is None or state != Participant.State.ACTIVE:
+        raise NotParticipant()
+    chatroom = _loaded(
+        Chatroom, {"id": chatroom_id, **dict(zip(_CHATROOM_FIELDS, first[width + len(member) :], strict=True))}
+    )
+    participant = _loaded(
+        Participant,
+        {"user_id": user.pk, "chatroom_id": chatroom_id, **dict(zip(_PARTICIPANT_FIELDS, member, strict=True))},
+    )
+    participant.user, participant.chatroom = user, chatroom
+    channels = []
+    for channel_id, name, public, is_default, grant_id, r, w, x, *_rest in rows:
+        grant = (r, w, x) if grant_id is not None else None
+        cr, cw, cx = effective_permissions(role=participant.role, public=public, grant=grant)
+        channels.append(ChannelAccess(channel_id, name, public, is_default, cr, cw, cx))
+    return RoomAccess(participant=participant, chatroom=chatroom, channels=tuple(channels))
+
+
+def _loaded(model: type[M], values: dict[str, Any]) -> M:
+    """A model instance from the values of a row, as the ORM would load it (every field given, none deferred)."""
+    names = [field.attname for field in model._meta.concrete_fields]
+    return model.from_db(Channel.objects.db, names, [values[name] for name in names])
+
+
+def _access_without_channels(*, user: User, chatroom_id: uuid.UUID) -> RoomAccess:
+    participant = (
+        Participant.objects.active().select_related("chatroom").filter(user_id=user.pk, chatroom_id=chatroom_id).first()
+    )
+    if participant is None:
+        if not Chatroom.objects.filter(pk=chatroom_id).exists():
+            raise NotFound("Chatroom not found.", code=Code.CHATROOM_NOT_FOUND)
+        raise NotParticipant()
+    participant.user = user
+    return RoomAccess(participant=participant, chatroom=participant.chatroom, channels=())
+
+
+def chatroom_enter(*, user: User, chatroom_id: uuid.UUID) -> RoomAccess:
+    """The way in for every request inside a chatroom: the caller's access (else raises), marked present.
+
+    Presence is written at most once per interval (a conditional UPDATE), so the idle poll writes nothing.
+    """
+    access = chatroom_access(user=user, chatroom_id=chatroom_id)
+    presence_touch(participant=access.participant)
+    return access

@@ -1,0 +1,9 @@
+"""Entering a chatroom the way the adapters do, for tests that call chat/'s reads and writes directly."""
+
+from chat.access import RoomAccess, chatroom_access
+from chat.models import Participant
+
+
+def access_of(participant: Participant) -> RoomAccess:
+    """The participant's access to its chatroom, read fresh (as `chatroom_enter` would, without presence)."""
+    return chatroom_access(user=participant.user, chatroom_id=participant.chatroom_id)
