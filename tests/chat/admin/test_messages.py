@@ -15,6 +15,7 @@ from django.utils import timezone
 from chat.models import Message, ModerationLog, Participant
 from chat.services.chatrooms import chatroom_create
 from chat.services.messages import message_hide, message_post
+from tests.access import access_of
 from tests.chat.admin.helpers import (
     change_url,
     changelist_url,
@@ -232,7 +233,7 @@ def test_the_message_page_shows_its_text_once(admin_client, member_participant):
 def test_the_message_page_shows_its_html_when_it_says_more(admin_client, member_participant):
     channel = member_participant.chatroom.channels.get(is_default=True)
     message, _ = message_post(
-        participant=member_participant,
+        access=access_of(member_participant),
         channel_id=channel.pk,
         body="<p>Tea at <b>five</b><script>alert(1)</script></p>",
         fmt=Message.Format.HTML,
