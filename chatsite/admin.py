@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -44,7 +44,7 @@ def today_bounds() -> tuple[datetime, datetime]:
     return midnight, midnight + timedelta(days=1)
 
 
-def changelist(model: type, **params: object) -> str:
+def changelist(model: type[Model], **params: str) -> str:
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     return f"{url}?{urlencode(params)}" if params else url
 

@@ -1,6 +1,7 @@
 """Invites in the moderation desk: their state at a glance, their redemptions, and bulk revocation."""
 
 from datetime import datetime
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -114,10 +115,12 @@ class InviteAdmin(ModerationAdmin):
         # Revoke instead: the invite and its redemptions stay as the record of who came in with it.
         return False
 
-    def get_form(self, request: HttpRequest, obj: Invite | None = None, **kwargs) -> type[forms.ModelForm]:
+    def get_form(
+        self, request: HttpRequest, obj: Invite | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         if obj is None:
             kwargs["form"] = InviteCreateForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Invite | None = None) -> tuple[str, ...]:
         return ("chatroom", "uses", "expires_at") if obj is None else self.view_fields

@@ -4,6 +4,7 @@ service stored."""
 
 import uuid
 from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,6 +22,8 @@ from django.utils.html import format_html
 
 from chat.exceptions import ChatError
 from chat.models import Chatroom
+
+ModelT = TypeVar("ModelT", bound=Model)
 
 # A bulk action walks its objects one service call at a time; beyond this, ask the operator to narrow the selection.
 BULK_ACTION_LIMIT = 1000
@@ -51,7 +54,8 @@ class CheapCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list
+        # The admin's changelist always pages a queryset.
+        queryset = cast(QuerySet, self.object_list)
         if not queryset.query.where:
             estimate = table_row_estimate(queryset)
             if estimate is not None and estimate > self.cap:
@@ -98,7 +102,7 @@ class ModerationAdmin(admin.ModelAdmin):
         return False
 
     def apply_each(
-        self, request: HttpRequest, objects: Iterable[Model], apply: Callable[[Model], object], done: str
+        self, request: HttpRequest, objects: Iterable[ModelT], apply: Callable[[ModelT], object], done: str
     ) -> None:
         """Calls the service on each object, reporting what it did and each refusal the domain gave."""
         count = 0
@@ -118,7 +122,7 @@ class ModerationAdmin(admin.ModelAdmin):
         *,
         action: str,
         title: str,
-        apply: Callable[[Model, str], object],
+        apply: Callable[[Any, str], object],
         done: str,
     ) -> TemplateResponse | None:
         """Shows a page asking for a reason, then applies the service with it (the standard action pattern)."""

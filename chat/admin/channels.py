@@ -1,5 +1,7 @@
 """Channels and their r/w/x grants, saved through the chatroom services."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -48,10 +50,12 @@ class ChannelAdmin(admin.ModelAdmin):
     room = shortened("chatroom", "chatroom", ordering="chatroom__name")
     created = timestamp("created_at", "created", date_only=True)
 
-    def get_form(self, request: HttpRequest, obj: Channel | None = None, **kwargs) -> type[forms.ModelForm]:
+    def get_form(
+        self, request: HttpRequest, obj: Channel | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         if obj is None:
             kwargs["form"] = ChannelAddForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Channel | None = None) -> tuple[str, ...]:
         return ChannelAddForm.Meta.fields if obj is None else ("chatroom", "name", "public", "is_default", "created_at")

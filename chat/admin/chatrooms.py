@@ -1,5 +1,7 @@
 """Chatrooms and their participants: created, renamed, joined, banned and promoted through the services."""
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
@@ -21,11 +23,14 @@ from chat.services.participants import (
     participant_unban,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldOpts, _FieldsetSpec
+
 
 def count_of(model: type[Model], field: str, **conditions: object) -> Coalesce:
     """A correlated COUNT of `model` rows pointing at the outer row: one subquery, no join that multiplies."""
     rows = (
-        model.objects.filter(**{field: OuterRef("pk")}, **conditions)
+        model._default_manager.filter(**{field: OuterRef("pk")}, **conditions)
         .order_by()
         .values(field)
         .annotate(n=Count("pk"))
@@ -98,7 +103,7 @@ class ChatroomChangeList(ChangeList):
 
 
 # Most chatrooms have no reference: it stays folded away, saying what it is for those that do.
-ORIGAM_REFERENCE_FIELDSET = (
+ORIGAM_REFERENCE_FIELDSET: "tuple[str, _FieldOpts]" = (
     "Origam reference",
     {
         "classes": ("collapse",),
@@ -143,12 +148,14 @@ class ChatroomAdmin(admin.ModelAdmin):
     def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
         return ChatroomChangeList
 
-    def get_form(self, request: HttpRequest, obj: Chatroom | None = None, **kwargs) -> type[forms.ModelForm]:
+    def get_form(
+        self, request: HttpRequest, obj: Chatroom | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         if obj is None:
             kwargs["form"] = ChatroomAddForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
-    def get_fieldsets(self, request: HttpRequest, obj: Chatroom | None = None) -> list[tuple[str | None, dict]]:
+    def get_fieldsets(self, request: HttpRequest, obj: Chatroom | None = None) -> "_FieldsetSpec":
         main = ("name", "created_by") if obj is None else ("id", "name", "created_by", "created_at", "updated_at")
         return [(None, {"fields": main}), ORIGAM_REFERENCE_FIELDSET]
 
@@ -163,12 +170,13 @@ class ChatroomAdmin(admin.ModelAdmin):
     @admin.display(description="participants", ordering="participant_count")
     def participant_count(self, chatroom: Chatroom) -> str:
         url = reverse("admin:chat_participant_changelist")
-        return format_html('<a href="{}?chatroom__id__exact={}">{}</a>', url, chatroom.pk, chatroom.participant_count)
+        count = chatroom.participant_count  # type: ignore[attr-defined]  # annotated by ChatroomChangeList
+        return format_html('<a href="{}?chatroom__id__exact={}">{}</a>', url, chatroom.pk, count)
 
     @admin.display(description="messages", ordering="message_count")
     def message_count(self, chatroom: Chatroom) -> str:
         url = reverse("admin:chat_message_changelist")
-        count = chatroom.message_count
+        count = chatroom.message_count  # type: ignore[attr-defined]  # annotated by ChatroomChangeList
         shown = f"{MESSAGE_COUNT_CAP}+" if count > MESSAGE_COUNT_CAP else str(count)
         return format_html('<a href="{}?chatroom__id__exact={}">{}</a>', url, chatroom.pk, shown)
 
@@ -199,7 +207,7 @@ class ParticipantAddForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(is_active=True)
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = User.objects.filter(is_active=True)
 
 
 @admin.register(Participant)
@@ -234,10 +242,12 @@ class ParticipantAdmin(ModerationAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Participant | None = None) -> bool:
         return False
 
-    def get_form(self, request: HttpRequest, obj: Participant | None = None, **kwargs) -> type[forms.ModelForm]:
+    def get_form(
+        self, request: HttpRequest, obj: Participant | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         if obj is None:
             kwargs["form"] = ParticipantAddForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Participant | None = None) -> tuple[str, ...]:
         return ("chatroom", "user") if obj is None else self.view_fields

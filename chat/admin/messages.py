@@ -1,5 +1,7 @@
 """Messages: read-only, hidden and shown again through the message services."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
@@ -7,15 +9,18 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.db.models.functions import Substr
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from chat.admin.base import ChatroomFilter, CheapCountPaginator, ModerationAdmin, cut, timestamp, uuid_or_none
 from chat.models import Channel, Message
 from chat.services.messages import message_hide, message_unhide
 from chat.text import text_to_html
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldOpts, _FieldsetSpec
 
 
 class HiddenFilter(admin.SimpleListFilter):
@@ -48,8 +53,10 @@ class ChannelFilter(admin.SimpleListFilter):
                 raise IncorrectLookupParameters("The channel filter takes a channel id.")
             if chatroom_id is None:
                 chatroom_id = Channel.objects.filter(pk=chosen).values_list("chatroom_id", flat=True).first()
-        channels = Channel.objects.filter(chatroom_id=chatroom_id).order_by("name").values_list("id", "name")
-        choices = [(str(channel_id), f"#{name}") for channel_id, name in channels] if chatroom_id else []
+        choices = []
+        if chatroom_id is not None:
+            channels = Channel.objects.filter(chatroom_id=chatroom_id).order_by("name").values_list("id", "name")
+            choices = [(str(channel_id), f"#{name}") for channel_id, name in channels]
         if chosen is not None and str(chosen) not in {value for value, _label in choices}:
             # Django drops a filter without choices, and with it the filtering: keep the chosen one listed.
             choices.append((str(chosen), "(unknown channel)"))
@@ -71,6 +78,11 @@ class MessageChangeList(ChangeList):
     def get_queryset(self, request: HttpRequest, exclude_parameters: list | None = None) -> QuerySet:
         queryset = super().get_queryset(request, exclude_parameters)
         return queryset.defer("body", "html", "text").annotate(excerpt=Substr("text", 1, EXCERPT_LENGTH))
+
+
+def excerpt_of(message: Message) -> str:
+    """The start of the message's text that MessageChangeList annotates each row with."""
+    return message.excerpt  # type: ignore[attr-defined]
 
 
 @admin.register(Message)
@@ -108,17 +120,17 @@ class MessageAdmin(ModerationAdmin):
     def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
         return MessageChangeList
 
-    def get_fieldsets(self, request: HttpRequest, obj: Message | None = None) -> list[tuple[str | None, dict]]:
+    def get_fieldsets(self, request: HttpRequest, obj: Message | None = None) -> "_FieldsetSpec":
         # The text once; the HTML only when it says more than the text does (an HTML message, encrypted data).
         content: tuple[str, ...] = ("text",)
         if obj is not None and obj.html != text_to_html(obj.text):
             content += ("html_source",)
-        fieldsets: list[tuple[str | None, dict]] = [
+        fieldsets: tuple[tuple[str | None, _FieldOpts], ...] = (
             (None, {"fields": self.identity_fields}),
             ("Content", {"fields": (*content, "mentions")}),
-        ]
+        )
         if obj is not None and obj.hidden_at is not None:
-            fieldsets.append(("Moderation", {"fields": ("hidden_at", "hidden_by", "hidden_reason")}))
+            fieldsets += (("Moderation", {"fields": ("hidden_at", "hidden_by", "hidden_reason")}),)
         return fieldsets
 
     def render_change_form(
@@ -129,7 +141,7 @@ class MessageAdmin(ModerationAdmin):
         change: bool = False,
         form_url: str = "",
         obj: Message | None = None,
-    ) -> TemplateResponse:
+    ) -> HttpResponse:
         if obj is not None:
             # Django's heading would be str(message), repeating the text the page shows below it.
             author = obj.author or "system"
@@ -137,9 +149,9 @@ class MessageAdmin(ModerationAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
-    def action_checkbox(self, message: Message) -> str:
+    def action_checkbox(self, message: Message) -> SafeString:
         # Django labels the box with str(message), which would load each row's deferred text.
-        label = format_html("Select this message for an action - {}", message.excerpt[:60])
+        label = format_html("Select this message for an action - {}", excerpt_of(message)[:60])
         checkbox = forms.CheckboxInput({"class": "action-select", "aria-label": label}, lambda value: False)
         return checkbox.render(helpers.ACTION_CHECKBOX_NAME, str(message.pk))
 
@@ -160,7 +172,7 @@ class MessageAdmin(ModerationAdmin):
 
     @admin.display(description="text")
     def short_text(self, message: Message) -> str:
-        excerpt = message.excerpt
+        excerpt = excerpt_of(message)
         return excerpt if len(excerpt) < EXCERPT_LENGTH else f"{excerpt}…"
 
     @admin.display(description="hidden")

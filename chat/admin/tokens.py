@@ -1,5 +1,7 @@
 """Bearer tokens and Teahaz log-ins: issued once, revoked in bulk."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -87,10 +89,12 @@ class AuthTokenAdmin(ModerationAdmin):
     def has_change_permission(self, request: HttpRequest, obj: AuthToken | None = None) -> bool:
         return False
 
-    def get_form(self, request: HttpRequest, obj: AuthToken | None = None, **kwargs) -> type[forms.ModelForm]:
+    def get_form(
+        self, request: HttpRequest, obj: AuthToken | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         if obj is None:
             kwargs["form"] = TokenIssueForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: AuthToken | None = None) -> tuple[str, ...]:
         return ("user", "name", "days") if obj is None else self.fields
@@ -106,7 +110,8 @@ class AuthTokenAdmin(ModerationAdmin):
             ttl_seconds=form.cleaned_data["days"] * 86400,
         )
         adopt(obj, token)
-        request._issued_raw_token = raw
+        # response_add shows it; the admin gives it no other way from save_model to there.
+        request._issued_raw_token = raw  # type: ignore[attr-defined]
 
     def response_add(self, request: HttpRequest, obj: AuthToken, post_url_continue: str | None = None) -> HttpResponse:
         context = {
@@ -114,7 +119,7 @@ class AuthTokenAdmin(ModerationAdmin):
             "title": "Token issued",
             "opts": self.opts,
             "token": obj,
-            "raw_token": request._issued_raw_token,
+            "raw_token": request._issued_raw_token,  # type: ignore[attr-defined]
         }
         response = TemplateResponse(request, "admin/chat/authtoken/issued.html", context)
         # The raw value is shown this once: no cache may keep it.
