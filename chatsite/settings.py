@@ -298,6 +298,8 @@ ORIGAM_MESSAGES_MAX_LIMIT = env_int("ORIGAM_MESSAGES_MAX_LIMIT", 500)
 ORIGAM_CHAT_APP_DIR = os.environ.get("ORIGAM_CHAT_APP_DIR", "")
 # Uploaded avatars are re-encoded no larger than this many pixels on their longer edge.
 CHAT_AVATAR_MAX_EDGE = env_int("CHAT_AVATAR_MAX_EDGE", 512)
+# Days of history `manage.py purge_history` keeps when not told otherwise; 0 keeps everything.
+CHAT_RETENTION_DAYS = env_int("CHAT_RETENTION_DAYS", 0)
 
 # Every line carries the request id; DJANGO_LOG_FORMAT=json writes one JSON object a line.
 LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text").strip().lower()
