@@ -167,7 +167,7 @@ STORAGES = {
     },
 }
 
-# Cookies: SameSite=Lax everywhere (see DESIGN.md, cross-site requests).
+# Cookies: SameSite=Lax everywhere (the README explains why under "Cross-site requests").
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_HTTPONLY = True

@@ -1,4 +1,4 @@
-"""The cross-site rule for cookie-authenticated requests (see DESIGN.md, cross-site requests)."""
+"""The cross-site rule for cookie-authenticated requests (the README explains it under "Cross-site requests")."""
 
 from urllib.parse import urlsplit
 
