@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db.models.fields.files import ImageField, ImageFieldFile
 from PIL import Image, ImageOps
 
+from chat.exceptions import Code
 from chat.validators import AVATAR_FORMATS, AVATAR_MAX_BYTES, AVATAR_MAX_SIDE
 
 # The colour and name of the avatar of system messages (and of deleted accounts' messages).
@@ -111,21 +112,21 @@ def avatar_reencode(file: IO[bytes]) -> tuple[bytes, str]:
     """
     file.seek(0)
     if len(file.read(AVATAR_MAX_BYTES + 1)) > AVATAR_MAX_BYTES:
-        raise ValidationError("The avatar is larger than 2 MiB.", code="avatar_too_large")
+        raise ValidationError("The avatar is larger than 2 MiB.", code=Code.AVATAR_TOO_LARGE)
     file.seek(0)
     try:
         with Image.open(file) as image:
             if image.format not in AVATAR_FORMATS:
-                raise ValidationError("The avatar must be a PNG, JPEG, GIF or WebP image.", code="avatar_format")
+                raise ValidationError("The avatar must be a PNG, JPEG, GIF or WebP image.", code=Code.AVATAR_FORMAT)
             # Checked before decoding: a small file may describe a bitmap too big to hold in memory.
             if max(image.size) > AVATAR_MAX_SIDE:
                 raise ValidationError(
-                    f"The avatar is larger than {AVATAR_MAX_SIDE} pixels a side.", code="avatar_dimensions"
+                    f"The avatar is larger than {AVATAR_MAX_SIDE} pixels a side.", code=Code.AVATAR_DIMENSIONS
                 )
             is_jpeg = image.format == "JPEG"
             picture = ImageOps.exif_transpose(image)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise ValidationError("The avatar is not an image.", code="avatar_not_image") from error
+        raise ValidationError("The avatar is not an image.", code=Code.AVATAR_NOT_IMAGE) from error
     edge = settings.CHAT_AVATAR_MAX_EDGE
     picture.thumbnail((edge, edge), Image.Resampling.LANCZOS)
     has_alpha = picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info

@@ -18,7 +18,10 @@ class Code(StrEnum):
     CONFLICT = "conflict"
     TOO_LARGE = "too_large"
     THROTTLED = "throttled"
+    RATE_LIMITED = "rate_limited"
     PARSE_ERROR = "parse_error"
+    BAD_REQUEST = "bad_request"
+    SERVER_ERROR = "server_error"
     # Accounts, log-ins and tokens.
     INVALID_USERNAME = "invalid_username"
     INVALID_PASSWORD = "invalid_password"

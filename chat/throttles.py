@@ -14,7 +14,7 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 
-from chat.exceptions import Throttled
+from chat.exceptions import Code, Throttled
 
 
 def _key(kind: str, value: str, suffix: str) -> str:
@@ -149,7 +149,7 @@ def rate_limit_hit(*, scope: str, user_id: uuid.UUID | None, address: str) -> No
         if retry_after is not None:
             for taken_key in taken:
                 _decr(taken_key)
-            raise Throttled("Too many requests. Try again later.", retry_after=retry_after, code="rate_limited")
+            raise Throttled("Too many requests. Try again later.", retry_after=retry_after, code=Code.RATE_LIMITED)
         taken.append(key)
 
 

@@ -5,6 +5,7 @@ from rest_framework.authentication import BaseAuthentication, SessionAuthenticat
 from rest_framework.request import Request
 
 from chat.api.cross_site import enforce_cross_site_rule
+from chat.exceptions import Code
 from chat.models import AuthToken, User
 from chat.services.tokens import token_check
 
@@ -24,7 +25,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         token = token_check(raw=raw.strip())
         if token is None:
             raise exceptions.AuthenticationFailed(
-                detail=exceptions.ErrorDetail("Invalid or expired token.", code="invalid_token")
+                detail=exceptions.ErrorDetail("Invalid or expired token.", code=Code.INVALID_TOKEN)
             )
         return token.user, token
 

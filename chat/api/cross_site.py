@@ -8,6 +8,8 @@ from django.utils.http import is_same_domain
 from rest_framework import exceptions
 from rest_framework.request import Request
 
+from chat.exceptions import Code
+
 
 def _origin_of(url: str) -> str | None:
     parts = urlsplit(url)
@@ -51,7 +53,7 @@ def enforce_cross_site_rule(request: HttpRequest) -> None:
     own = f"{request.scheme}://{request.get_host()}".lower()
     if not _trusted(origin.lower().rstrip("/"), own):
         raise exceptions.PermissionDenied(
-            detail=exceptions.ErrorDetail("Cross-site request refused.", code="cross_site_refused")
+            detail=exceptions.ErrorDetail("Cross-site request refused.", code=Code.CROSS_SITE_REFUSED)
         )
 
 
@@ -63,5 +65,5 @@ def refuse_cross_site_navigation(request: Request) -> None:
     """
     if request.META.get("HTTP_SEC_FETCH_SITE", "").lower() == "cross-site":
         raise exceptions.PermissionDenied(
-            detail=exceptions.ErrorDetail("Cross-site request refused.", code="cross_site_refused")
+            detail=exceptions.ErrorDetail("Cross-site request refused.", code=Code.CROSS_SITE_REFUSED)
         )

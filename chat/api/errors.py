@@ -8,6 +8,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from chat import exceptions as domain
+from chat.exceptions import Code
 
 DOMAIN_STATUS = {
     domain.Invalid: status.HTTP_400_BAD_REQUEST,
@@ -34,7 +35,7 @@ def _flatten(detail: Any) -> tuple[str, str]:
             return prefix + message, code
     if isinstance(detail, list) and detail:
         return _flatten(detail[0])
-    return str(detail), getattr(detail, "code", "invalid") or "invalid"
+    return str(detail), getattr(detail, "code", Code.INVALID) or Code.INVALID
 
 
 def _challenge(context: dict) -> dict[str, str]:
@@ -56,11 +57,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             headers.update(_challenge(context))
         body = error_body(exc.detail, exc.code)
     elif isinstance(exc, RequestDataTooBig):
-        status_code, body = 413, error_body("The request body is too large.", "too_large")
+        status_code, body = 413, error_body("The request body is too large.", Code.TOO_LARGE)
     elif isinstance(exc, Http404):
-        status_code, body = 404, error_body("Not found.", "not_found")
+        status_code, body = 404, error_body("Not found.", Code.NOT_FOUND)
     elif isinstance(exc, PermissionDenied):
-        status_code, body = 403, error_body("You do not have permission to do this.", "forbidden")
+        status_code, body = 403, error_body("You do not have permission to do this.", Code.FORBIDDEN)
     elif isinstance(exc, exceptions.APIException):
         status_code = exc.status_code
         if isinstance(exc, exceptions.ValidationError):
@@ -84,19 +85,19 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """The 404 page: JSON like every other error of this server."""
-    return JsonResponse(error_body("Not found.", "not_found"), status=404)
+    return JsonResponse(error_body("Not found.", Code.NOT_FOUND), status=404)
 
 
 def json_server_error(request: HttpRequest) -> JsonResponse:
     """The 500 page: JSON, and nothing of the cause."""
-    return JsonResponse(error_body("Server error.", "server_error"), status=500)
+    return JsonResponse(error_body("Server error.", Code.SERVER_ERROR), status=500)
 
 
 def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """The 400 page for requests Django itself refuses (a bad Host header, say)."""
-    return JsonResponse(error_body("Bad request.", "bad_request"), status=400)
+    return JsonResponse(error_body("Bad request.", Code.BAD_REQUEST), status=400)
 
 
 def json_permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """The 403 page."""
-    return JsonResponse(error_body("Forbidden.", "forbidden"), status=403)
+    return JsonResponse(error_body("Forbidden.", Code.FORBIDDEN), status=403)

@@ -6,6 +6,8 @@ from typing import Any
 from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 
+from chat.exceptions import Code
+
 
 class JSONBodyParser(JSONParser):
     """JSON bodies; one nested too deeply for the decoder is a parse error (400), not a crash."""
@@ -14,4 +16,4 @@ class JSONBodyParser(JSONParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise exceptions.ParseError("The JSON body is nested too deeply.", code="parse_error") from None
+            raise exceptions.ParseError("The JSON body is nested too deeply.", code=Code.PARSE_ERROR) from None

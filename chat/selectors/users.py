@@ -5,7 +5,7 @@ import uuid
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 
-from chat.exceptions import Invalid
+from chat.exceptions import Code, Invalid
 from chat.models import Participant, User
 
 USER_FIELDS = ("id", "username", "display_name")
@@ -15,7 +15,7 @@ def user_get(*, user_id: uuid.UUID) -> User:
     """The user with this id (active or not); an unknown id is invalid input."""
     user = User.objects.filter(pk=user_id).first()
     if user is None:
-        raise Invalid("No user has this id.", code="unknown_user")
+        raise Invalid("No user has this id.", code=Code.UNKNOWN_USER)
     return user
 
 
@@ -25,7 +25,7 @@ def users_get_active(*, user_ids: list[uuid.UUID]) -> list[User]:
     found = {user.pk: user for user in User.objects.filter(pk__in=wanted, is_active=True)}
     missing = [str(user_id) for user_id in wanted if user_id not in found]
     if missing:
-        raise Invalid(f"No active user has the id {missing[0]}.", code="unknown_user")
+        raise Invalid(f"No active user has the id {missing[0]}.", code=Code.UNKNOWN_USER)
     return [found[user_id] for user_id in wanted]
 
 

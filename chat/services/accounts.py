@@ -8,7 +8,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from chat.exceptions import ChatError, Conflict, Invalid, NotAuthenticated
+from chat.exceptions import ChatError, Code, Conflict, Invalid, NotAuthenticated
 from chat.models import User
 from chat.text import is_storable
 from chat.throttles import login_attempt_succeeded, login_attempt_take, signup_give_back, signup_take
@@ -53,39 +53,39 @@ def user_authenticate(*, identifier: str, password: str, address: str) -> User:
     elif user.check_password(password):
         login_attempt_succeeded(username=account, address=address)
         return user
-    raise NotAuthenticated(WRONG_CREDENTIALS, code="wrong_credentials")
+    raise NotAuthenticated(WRONG_CREDENTIALS, code=Code.WRONG_CREDENTIALS)
 
 
 def user_create(*, username: str, password: str) -> User:
     """Creates an account after checking the username and the password rules."""
     username = (username or "").strip()
     if not username or len(username) > 150:
-        raise Invalid("A username of 1 to 150 characters is required.", code="invalid_username")
+        raise Invalid("A username of 1 to 150 characters is required.", code=Code.INVALID_USERNAME)
     try:
         UnicodeUsernameValidator()(username)
     except ValidationError as error:
-        raise Invalid(error.messages[0], code="invalid_username") from error
+        raise Invalid(error.messages[0], code=Code.INVALID_USERNAME) from error
     if not isinstance(password, str) or not password:
-        raise Invalid("A password is required.", code="invalid_password")
+        raise Invalid("A password is required.", code=Code.INVALID_PASSWORD)
     if not is_storable(password):
-        raise Invalid("The password holds characters that cannot be used.", code="invalid_password")
+        raise Invalid("The password holds characters that cannot be used.", code=Code.INVALID_PASSWORD)
     try:
         validate_password(password, User(username=username))
     except ValidationError as error:
-        raise Invalid(" ".join(error.messages), code="invalid_password") from error
+        raise Invalid(" ".join(error.messages), code=Code.INVALID_PASSWORD) from error
     try:
         with transaction.atomic():
             return User.objects.create_user(username=username, password=password)
     except IntegrityError as error:
-        raise Conflict("That username was taken a moment ago.", code="username_taken") from error
+        raise Conflict("That username was taken a moment ago.", code=Code.USERNAME_TAKEN) from error
 
 
 def user_get_or_create(*, username: str, password: str, address: str) -> tuple[User, bool]:
     """The existing account if the password is right, else a new account with that username."""
     if not isinstance(username, str) or not username.strip() or not is_storable(username):
-        raise Invalid("A username is required.", code="invalid_username")
+        raise Invalid("A username is required.", code=Code.INVALID_USERNAME)
     if not isinstance(password, str) or not password:
-        raise Invalid("A password is required.", code="invalid_password")
+        raise Invalid("A password is required.", code=Code.INVALID_PASSWORD)
     if User.objects.filter(username__iexact=username.strip()).exists():
         return user_authenticate(identifier=username.strip(), password=password, address=address), False
     signup_take(address=address)

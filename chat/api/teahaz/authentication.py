@@ -11,6 +11,7 @@ from rest_framework.request import Request
 
 from chat.api.cross_site import enforce_cross_site_rule
 from chat.api.teahaz.params import get_param
+from chat.exceptions import Code
 from chat.models import AuthToken, User
 from chat.services.tokens import token_check
 
@@ -44,7 +45,7 @@ class TeahazCookieAuthentication(BaseAuthentication):
         token = token_check(raw=raw, chatroom_id=chatroom_id)
         if token is None:
             raise exceptions.AuthenticationFailed(
-                detail=exceptions.ErrorDetail("Your log-in has expired or was revoked.", code="login_expired")
+                detail=exceptions.ErrorDetail("Your log-in has expired or was revoked.", code=Code.LOGIN_EXPIRED)
             )
         enforce_cross_site_rule(request._request)
         return token.user, token
@@ -55,7 +56,7 @@ def request_object(request: Request) -> dict:
     data = request.data
     if not isinstance(data, dict):
         # DRF's own exception: the browsable API probes permissions (which read the body) and catches only those.
-        raise exceptions.ParseError(exceptions.ErrorDetail("The body must be a JSON object.", code="invalid_body"))
+        raise exceptions.ParseError(exceptions.ErrorDetail("The body must be a JSON object.", code=Code.INVALID_BODY))
     return data
 
 
@@ -86,10 +87,10 @@ class UserIDMatches(BasePermission):
         claimed = claimed_user_id(request)
         # DRF's own exception: the browsable API probes permissions and catches only those.
         if claimed is None or claimed == "":
-            raise exceptions.NotAuthenticated(exceptions.ErrorDetail("userID is required.", code="userid_required"))
+            raise exceptions.NotAuthenticated(exceptions.ErrorDetail("userID is required.", code=Code.USERID_REQUIRED))
         if not names_user(claimed, request.user):
             raise exceptions.NotAuthenticated(
-                exceptions.ErrorDetail("userID does not name the logged-in user.", code="userid_mismatch")
+                exceptions.ErrorDetail("userID does not name the logged-in user.", code=Code.USERID_MISMATCH)
             )
         return True
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from rest_framework.request import Request
 
-from chat.exceptions import Invalid, NotFound
+from chat.exceptions import Code, Invalid, NotFound
 
 # The range of datetimes every database and Python can hold: 1970-01-01 up to the end of year 9999.
 MAX_EPOCH = 253402300799.0
@@ -31,7 +31,7 @@ def path_uuid(raw: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(raw))
     except ValueError:
-        raise NotFound("Chatroom not found.", code="chatroom_not_found") from None
+        raise NotFound("Chatroom not found.", code=Code.CHATROOM_NOT_FOUND) from None
 
 
 def param_uuid(raw: str, *, name: str) -> uuid.UUID:
@@ -39,7 +39,7 @@ def param_uuid(raw: str, *, name: str) -> uuid.UUID:
     try:
         return uuid.UUID(raw)
     except ValueError:
-        raise Invalid(f"{name} must be a UUID.", code=f"invalid_{name}") from None
+        raise Invalid(f"{name} must be a UUID.", code=Code(f"invalid_{name}")) from None
 
 
 def param_epoch(raw: str, *, name: str) -> datetime:
@@ -47,10 +47,10 @@ def param_epoch(raw: str, *, name: str) -> datetime:
     try:
         value = float(raw)
     except ValueError:
-        raise Invalid(f"{name} must be seconds since the Unix epoch.", code=f"invalid_{name}") from None
+        raise Invalid(f"{name} must be seconds since the Unix epoch.", code=Code(f"invalid_{name}")) from None
     if not math.isfinite(value) or not 0 <= value <= MAX_EPOCH:
         raise Invalid(
-            f"{name} must be seconds since the Unix epoch, from 0 to {MAX_EPOCH:.0f}.", code=f"invalid_{name}"
+            f"{name} must be seconds since the Unix epoch, from 0 to {MAX_EPOCH:.0f}.", code=Code(f"invalid_{name}")
         )
     return datetime.fromtimestamp(value, tz=UTC)
 
@@ -59,7 +59,7 @@ def param_integer(raw: str, *, name: str) -> int:
     """A whole number; one of more than six digits stands for 10**6 (every limit here is far below it)."""
     match = _INTEGER.fullmatch(raw)
     if match is None:
-        raise Invalid(f"{name} must be an integer.", code=f"invalid_{name}")
+        raise Invalid(f"{name} must be an integer.", code=Code(f"invalid_{name}"))
     sign, digits = match.groups()
     digits = digits.lstrip("0") or "0"
     value = 10**6 if len(digits) > 6 else int(digits)
@@ -72,7 +72,7 @@ def param_count(raw: str | None) -> int:
         return MESSAGES_DEFAULT_COUNT
     count = param_integer(raw, name="count")
     if count < 1:
-        raise Invalid("count must be at least 1.", code="invalid_count")
+        raise Invalid("count must be at least 1.", code=Code.INVALID_COUNT)
     return min(count, MESSAGES_MAX_COUNT)
 
 

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from chat.api.fields import StrictBooleanField, StrictCharField, StrictUUIDField
+from chat.exceptions import Code
 from chat.models import Message
 
 PASSWORD_MAX_LENGTH = 4096
@@ -52,8 +53,8 @@ class TeahazMessagePostSerializer(serializers.Serializer):
         if value is None or value == Message.Kind.TEXT:
             return Message.Kind.TEXT
         if value == Message.Kind.SYSTEM:
-            raise serializers.ValidationError("Clients may not send system messages.", code="system_type_refused")
-        raise serializers.ValidationError('type must be "text".', code="invalid_type")
+            raise serializers.ValidationError("Clients may not send system messages.", code=Code.SYSTEM_TYPE_REFUSED)
+        raise serializers.ValidationError('type must be "text".', code=Code.INVALID_TYPE)
 
 
 class TeahazInviteRedeemSerializer(serializers.Serializer):
