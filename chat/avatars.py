@@ -17,6 +17,7 @@ from django.db.models.fields.files import ImageField, ImageFieldFile
 from PIL import Image, ImageOps
 
 from chat.exceptions import Code
+from chat.text import shown_name
 from chat.validators import AVATAR_FORMATS, AVATAR_MAX_BYTES, AVATAR_MAX_SIDE
 
 # The colour and name of the avatar of system messages (and of deleted accounts' messages).
@@ -76,7 +77,10 @@ def avatar_svg(*, name: str, red: int, green: int, blue: int) -> bytes:
 def drawn_avatar(row: dict) -> bytes:
     """The SVG for a user's avatar fields (display name, else username, and colour)."""
     return avatar_svg(
-        name=row["display_name"] or row["username"], red=row["color_r"], green=row["color_g"], blue=row["color_b"]
+        name=shown_name(display_name=row["display_name"], username=row["username"]),
+        red=row["color_r"],
+        green=row["color_g"],
+        blue=row["color_b"],
     )
 
 

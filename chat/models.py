@@ -21,17 +21,13 @@ from chat.limits import (
     REFERENCE_CATEGORY_MAX_LENGTH,
     TOKEN_NAME_MAX_LENGTH,
 )
+from chat.text import shown_name
 from chat.validators import validate_avatar
 
 
 def random_color_component() -> int:
     """A colour channel for a new user: bright enough to read on a dark or light background."""
     return 64 + secrets.randbelow(160)
-
-
-def shown_name(*, display_name: str | None, username: str | None) -> str:
-    """The name other users see: the display name, else the username (rows without a user show nothing)."""
-    return display_name or username or ""
 
 
 def shown_name_sql() -> Coalesce:
@@ -285,9 +281,12 @@ class AuthTokenQuerySet(models.QuerySet["AuthToken"]):
         """Tokens that still log their user in: not revoked and not expired."""
         return self.unrevoked().filter(expires_at__gt=now or timezone.now())
 
-    def invalid(self, *, now: datetime | None = None) -> "AuthTokenQuerySet":
-        """Tokens that no longer log anyone in: revoked or expired."""
-        return self.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=now or timezone.now()))
+    def expired(self, *, now: datetime | None = None) -> "AuthTokenQuerySet":
+        """Tokens that ran out without being revoked."""
+        return self.unrevoked().filter(expires_at__lte=now or timezone.now())
+
+    def revoked(self) -> "AuthTokenQuerySet":
+        return self.filter(revoked_at__isnull=False)
 
 
 class AuthToken(models.Model):

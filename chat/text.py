@@ -69,3 +69,8 @@ def html_to_text(clean_html: str) -> str:
 def text_to_html(text: str) -> str:
     """Plain text as escaped HTML: a paragraph, line breaks kept."""
     return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"
+
+
+def shown_name(*, display_name: str | None, username: str | None) -> str:
+    """The name other users see: the display name, else the username (rows without a user show nothing)."""
+    return display_name or username or ""

@@ -269,7 +269,7 @@ class ParticipantAdmin(ModerationAdmin):
             participant_remove(participant=participant, actor=request.user)
 
     def _active(self, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(state=Participant.State.ACTIVE).select_related("user", "chatroom")
+        return queryset.active().select_related("user", "chatroom")
 
     @admin.action(description="Ban selected participants (asks for a reason)", permissions=["moderate"])
     def ban(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:

@@ -7,7 +7,6 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 
 from chat.admin.base import CheapCountPaginator, ModerationAdmin, adopt, shortened, timestamp
 from chat.models import AuthToken
@@ -32,13 +31,12 @@ class TokenStateFilter(admin.SimpleListFilter):
         return [("valid", "Valid"), ("expired", "Expired"), ("revoked", "Revoked")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        now = timezone.now()
         if self.value() == "valid":
-            return queryset.filter(revoked_at__isnull=True, expires_at__gt=now)
+            return queryset.valid()
         if self.value() == "expired":
-            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+            return queryset.expired()
         if self.value() == "revoked":
-            return queryset.filter(revoked_at__isnull=False)
+            return queryset.revoked()
         return queryset
 
 
@@ -130,7 +128,7 @@ class AuthTokenAdmin(ModerationAdmin):
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet) -> None:
         if self.too_many(request, queryset):
             return
-        tokens = queryset.filter(revoked_at__isnull=True).select_related("user", "chatroom")
+        tokens = queryset.unrevoked().select_related("user", "chatroom")
         self.apply_each(
             request, tokens, lambda token: token_revoke_by_operator(token=token, actor=request.user), "Revoked"
         )

@@ -4,14 +4,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from chat.admin.base import timestamp
-from chat.models import Participant, User
-from chat.services.participants import participant_remove
+from chat.models import User
+from chat.services.accounts import users_delete
 
 # Nothing in chatsite gives permissions by group: the operator grants them per user.
 admin.site.unregister(Group)
@@ -81,10 +80,5 @@ class ChatUserAdmin(UserAdmin):
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         self.delete_queryset(request, User.objects.filter(pk=obj.pk))
 
-    @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        # Leaving each chatroom first passes ownership on, so no chatroom is left without an owner.
-        participations = Participant.objects.filter(user__in=queryset).select_related("user", "chatroom")
-        for participant in participations:
-            participant_remove(participant=participant, actor=request.user)
-        super().delete_queryset(request, queryset)
+        users_delete(users=queryset, actor=request.user)

@@ -3,8 +3,9 @@
 import uuid
 from datetime import datetime
 
-from chat.models import Participant, shown_name
+from chat.models import Participant
 from chat.services.presence import presence_status
+from chat.text import shown_name
 
 
 def participant_rows(*, chatroom_id: uuid.UUID) -> list[dict]:

@@ -14,8 +14,9 @@ from django.db.models import Q, Subquery
 
 from chat.access import RoomAccess
 from chat.exceptions import Code, Invalid
-from chat.models import Message, shown_name
+from chat.models import Message
 from chat.permissions import ChannelAccess
+from chat.text import shown_name
 
 MESSAGE_FIELDS = (
     "id",

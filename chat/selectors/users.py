@@ -2,11 +2,11 @@
 
 import uuid
 
-from django.db.models import Q, QuerySet, Value
-from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 
 from chat.exceptions import Code, Invalid
-from chat.models import Participant, User
+from chat.models import Participant, User, shown_name_sql
 
 USER_FIELDS = ("id", "username", "display_name")
 
@@ -33,7 +33,7 @@ def _search_page(*, users: QuerySet, search_phrase: str, limit: int, offset: int
     """Users whose display name or username contains the phrase (any case), by name, one page of rows."""
     if search_phrase:
         users = users.filter(Q(display_name__icontains=search_phrase) | Q(username__icontains=search_phrase))
-    shown_name = Coalesce(NullIf("display_name", Value("")), "username")
+    shown_name = shown_name_sql()
     return list(
         users.order_by(Lower(shown_name), Lower("username"), "id").values(*USER_FIELDS)[offset : offset + limit]
     )

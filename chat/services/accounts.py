@@ -1,6 +1,7 @@
-"""Accounts: look-up, password checks and account creation (sign-up)."""
+"""Accounts: look-up, password checks, account creation (sign-up) and deletion."""
 
 import uuid
+from collections.abc import Iterable
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
@@ -9,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from chat.exceptions import ChatError, Code, Conflict, Invalid, NotAuthenticated
-from chat.models import User
+from chat.models import Participant, User
+from chat.services.participants import participant_remove
 from chat.text import is_storable
 from chat.throttles import login_attempt_succeeded, login_attempt_take, signup_give_back, signup_take
 
@@ -95,3 +97,14 @@ def user_get_or_create(*, username: str, password: str, address: str) -> tuple[U
         signup_give_back(address=address)
         raise
     return user, True
+
+
+@transaction.atomic
+def users_delete(*, users: Iterable[User], actor: User | None) -> int:
+    """Deletes these accounts; each leaves its chatrooms first, so ownership passes on and no chatroom is left
+    without an owner. Says how many accounts were deleted."""
+    user_ids = [user.pk for user in users]
+    for participant in Participant.objects.filter(user_id__in=user_ids).select_related("user", "chatroom"):
+        participant_remove(participant=participant, actor=actor)
+    _total, deleted = User.objects.filter(pk__in=user_ids).delete()
+    return deleted.get(User._meta.label, 0)

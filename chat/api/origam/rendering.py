@@ -4,7 +4,8 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from chat.models import Message, User, shown_name
+from chat.models import Message, User
+from chat.text import shown_name
 
 # A message without an author (a system message, or one whose author's account was deleted) shows under the
 # nil GUID, with a name that says which it is; a deleted user's words must never pass for the system's.

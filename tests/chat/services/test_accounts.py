@@ -5,8 +5,9 @@ import uuid
 import pytest
 
 from chat.exceptions import Conflict, Invalid, NotAuthenticated
-from chat.models import User
-from chat.services.accounts import user_authenticate, user_create, user_get_or_create, user_lookup
+from chat.models import AuthToken, Participant, User
+from chat.services.accounts import user_authenticate, user_create, user_get_or_create, user_lookup, users_delete
+from chat.services.tokens import token_issue
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +94,13 @@ def test_lookup_by_id_comes_first_then_by_a_username_that_looks_like_one(make_us
     assert user_lookup(identifier=look_alike.username.lower()) == look_alike
     assert user_lookup(identifier=str(uuid.uuid4())) is None
     assert impostor.pk != first.pk
+
+
+def test_users_delete_passes_ownership_on_first(chatroom, owner, member, admin_member, outsider):
+    token_issue(user=owner, chatroom=chatroom)
+    assert users_delete(users=User.objects.filter(pk__in=[owner.pk, outsider.pk]), actor=None) == 2
+    assert not User.objects.filter(pk__in=[owner.pk, outsider.pk]).exists()
+    # The longest-standing admin holds the chatroom now; nobody else's role changed.
+    roles = dict(Participant.objects.filter(chatroom=chatroom).values_list("user__username", "role"))
+    assert roles == {"member": "member", "roomadmin": "owner"}
+    assert not AuthToken.objects.filter(user_id=owner.pk).exists()
