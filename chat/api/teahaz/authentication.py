@@ -10,7 +10,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from chat.api.cross_site import enforce_cross_site_rule
-from chat.api.teahaz.params import get_param
+from chat.api.teahaz.params import as_uuid, get_param
 from chat.exceptions import Code
 from chat.models import AuthToken, User
 from chat.services.tokens import token_check
@@ -25,11 +25,7 @@ def cookie_name(chatroom_id: uuid.UUID) -> str:
 
 def path_chatroom_id(request: Request) -> uuid.UUID | None:
     """The chatroom id of the URL, when it is a UUID."""
-    raw = (request.parser_context or {}).get("kwargs", {}).get("chatroom_id")
-    try:
-        return uuid.UUID(str(raw)) if raw is not None else None
-    except ValueError:
-        return None
+    return as_uuid((request.parser_context or {}).get("kwargs", {}).get("chatroom_id"))
 
 
 class TeahazCookieAuthentication(BaseAuthentication):
@@ -72,12 +68,7 @@ def names_user(claimed: Any, user: User) -> bool:
     if not isinstance(claimed, str) or not claimed.strip():
         return False
     claimed = claimed.strip()
-    try:
-        if uuid.UUID(claimed) == user.pk:
-            return True
-    except ValueError:
-        pass
-    return claimed.lower() == user.username.lower()
+    return as_uuid(claimed) == user.pk or claimed.lower() == user.username.lower()
 
 
 class UserIDMatches(BasePermission):

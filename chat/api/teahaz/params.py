@@ -26,20 +26,30 @@ def get_param(request: Request, name: str) -> str | None:
     return value.strip()
 
 
+def as_uuid(raw: object) -> uuid.UUID | None:
+    """The one place the Teahaz adapter reads a UUID from what a client sent (either letter case); else None."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
+
+
 def path_uuid(raw: str) -> uuid.UUID:
     """An id from the URL path; anything that is not a UUID names nothing (404)."""
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError:
-        raise NotFound("Chatroom not found.", code=Code.CHATROOM_NOT_FOUND) from None
+    value = as_uuid(raw)
+    if value is None:
+        raise NotFound("Chatroom not found.", code=Code.CHATROOM_NOT_FOUND)
+    return value
 
 
 def param_uuid(raw: str, *, name: str) -> uuid.UUID:
     """An id from a header or body: a malformed one is invalid input (400)."""
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise Invalid(f"{name} must be a UUID.", code=Code(f"invalid_{name}")) from None
+    value = as_uuid(raw)
+    if value is None:
+        raise Invalid(f"{name} must be a UUID.", code=Code(f"invalid_{name}"))
+    return value
 
 
 def param_epoch(raw: str, *, name: str) -> datetime:
