@@ -40,7 +40,7 @@ def invite_create(
 
 
 def _refuse_unusable(invite: Invite) -> None:
-    state = invite.state
+    state = Invite.State(invite.state)
     if state != Invite.State.ACTIVE:
         raise Forbidden(STATE_MESSAGES[state], code=Code(f"invite_{state}"))
 

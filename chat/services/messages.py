@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,26 +16,28 @@ from chat.services.moderation import moderation_log_add
 from chat.text import ENCRYPTED_PLACEHOLDER_HTML, html_to_text, is_storable, sanitize_html, text_to_html
 
 
-def _same_message(
-    stored: Message,
-    *,
-    author_id: uuid.UUID,
-    channel_id: uuid.UUID,
-    body: str,
-    fmt: str,
-    key_id: str | None,
-    reply_to_id: uuid.UUID | None,
-    mention_ids: set[uuid.UUID],
-) -> bool:
-    return (
-        stored.author_id == author_id
-        and stored.channel_id == channel_id
-        and stored.body == body
-        and stored.format == fmt
-        and stored.key_id == key_id
-        and stored.reply_to_id == reply_to_id
-        and set(stored.mentions.values_list("id", flat=True)) == mention_ids
-    )
+@dataclass(frozen=True, slots=True)
+class _Content:
+    """What a post says: a retry under the same id must say the same."""
+
+    author_id: uuid.UUID
+    channel_id: uuid.UUID
+    body: str
+    fmt: str
+    key_id: str
+    reply_to_id: uuid.UUID | None
+    mention_ids: frozenset[uuid.UUID]
+
+    def matches(self, stored: Message) -> bool:
+        return (
+            stored.author_id == self.author_id
+            and stored.channel_id == self.channel_id
+            and stored.body == self.body
+            and stored.format == self.fmt
+            and stored.key_id == self.key_id
+            and stored.reply_to_id == self.reply_to_id
+            and set(stored.mentions.values_list("id", flat=True)) == self.mention_ids
+        )
 
 
 def _rendered(*, body: str, fmt: str, key_id: str | None, has_mentions: bool) -> tuple[str, str]:
@@ -88,20 +91,20 @@ def message_post(
     bad_mention = Invalid("Only participants of this chatroom can be mentioned.", code=Code.INVALID_MENTION)
     bad_reply = Invalid("The reply does not answer a message you can read here.", code=Code.INVALID_REPLY)
 
-    same = {
-        "author_id": participant.user_id,
-        "channel_id": channel_id,
-        "body": body,
-        "fmt": fmt,
-        "key_id": key_id,
-        "reply_to_id": reply_to_id,
-        "mention_ids": mentions,
-    }
+    content = _Content(
+        author_id=participant.user_id,
+        channel_id=channel_id,
+        body=body,
+        fmt=fmt,
+        key_id=key_id,
+        reply_to_id=reply_to_id,
+        mention_ids=frozenset(mentions),
+    )
     if message_id is not None:
         # A retry is answered before the checks below: they held when it was stored and may not now.
         stored = Message.objects.filter(pk=message_id).first()
         if stored is not None:
-            if _same_message(stored, **same):
+            if content.matches(stored):
                 return stored, False
             raise Conflict("A different message with this id exists.", code=Code.MESSAGE_ID_CONFLICT)
 
@@ -140,11 +143,12 @@ def message_post(
                 reply_to_id=reply_to_id,
             )
             if mentions:
-                message.mentions.set(mentions)
+                # Primary keys stand for the users (no query to load them); the stubs only know integer keys.
+                message.mentions.set(mentions)  # type: ignore[arg-type]
     except IntegrityError:
         # The same id was stored a moment ago by a concurrent request.
-        stored = Message.objects.filter(pk=message_id).first()
-        if stored is not None and _same_message(stored, **same):
+        stored = Message.objects.filter(pk=message_id).first() if message_id is not None else None
+        if stored is not None and content.matches(stored):
             return stored, False
         raise Conflict("A different message with this id exists.", code=Code.MESSAGE_ID_CONFLICT) from None
     return message, True

@@ -56,11 +56,11 @@ def participant_join(
                 chatroom_id=chatroom_id, user=user, invited_by=invited_by, role=role
             )
     except IntegrityError:
-        participant = participant_existing(chatroom_id=chatroom_id, user=user, banned=banned)
-        if participant is None:
+        stored = participant_existing(chatroom_id=chatroom_id, user=user, banned=banned)
+        if stored is None:
             # No such row: the constraint broken was the one owner per chatroom.
             raise Invalid("This chatroom has an owner already.", code=Code.OWNER_EXISTS) from None
-        return participant, False
+        return stored, False
     return participant, True
 
 
