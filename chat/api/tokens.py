@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from chat.api.authentication import BearerTokenAuthentication
 from chat.exceptions import NotAuthenticated
 from chat.http import client_address
+from chat.limits import PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH
 from chat.services.accounts import user_authenticate
 from chat.services.tokens import token_issue, token_revoke
 
@@ -15,8 +16,10 @@ from chat.services.tokens import token_issue, token_revoke
 class TokenRequestSerializer(serializers.Serializer):
     """The credentials that buy a token."""
 
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, style={"input_type": "password"}, trim_whitespace=False)
+    username = serializers.CharField(max_length=USERNAME_MAX_LENGTH)
+    password = serializers.CharField(
+        max_length=PASSWORD_MAX_LENGTH, style={"input_type": "password"}, trim_whitespace=False
+    )
 
 
 class TokenView(APIView):

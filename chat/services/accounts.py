@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from chat.exceptions import ChatError, Code, Conflict, Invalid, NotAuthenticated
+from chat.limits import USERNAME_MAX_LENGTH
 from chat.models import Participant, User
 from chat.services.participants import participant_remove
 from chat.text import is_storable
@@ -61,8 +62,8 @@ def user_authenticate(*, identifier: str, password: str, address: str) -> User:
 def user_create(*, username: str, password: str) -> User:
     """Creates an account after checking the username and the password rules."""
     username = (username or "").strip()
-    if not username or len(username) > 150:
-        raise Invalid("A username of 1 to 150 characters is required.", code=Code.INVALID_USERNAME)
+    if not username or len(username) > USERNAME_MAX_LENGTH:
+        raise Invalid(f"A username of 1 to {USERNAME_MAX_LENGTH} characters is required.", code=Code.INVALID_USERNAME)
     try:
         UnicodeUsernameValidator()(username)
     except ValidationError as error:

@@ -7,6 +7,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from chat.api.fields import StrictCharField, StrictUUIDField
+from chat.limits import CHATROOM_NAME_MAX_LENGTH, REFERENCE_CATEGORY_MAX_LENGTH, USERNAME_MAX_LENGTH
 
 # The user lists (whom to invite, mention, outvite) page with these.
 USERS_DEFAULT_LIMIT = 100
@@ -89,7 +90,7 @@ class UserQuerySerializer(QueryParamsSerializer):
 
     limit = serializers.IntegerField(required=False, min_value=1, default=USERS_DEFAULT_LIMIT)
     offset = serializers.IntegerField(required=False, min_value=0, max_value=MAX_OFFSET, default=0)
-    searchPhrase = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
+    searchPhrase = serializers.CharField(required=False, allow_blank=True, max_length=USERNAME_MAX_LENGTH, default="")
 
     def validate_limit(self, value: int) -> int:
         return min(value, USERS_MAX_LIMIT)
@@ -106,7 +107,7 @@ class MessagePostSerializer(serializers.Serializer):
 class TopicSerializer(serializers.Serializer):
     """A chatroom's new topic (its name)."""
 
-    topic = StrictCharField(max_length=100)
+    topic = StrictCharField(max_length=CHATROOM_NAME_MAX_LENGTH)
 
 
 class UserIdSerializer(serializers.Serializer):
@@ -118,9 +119,11 @@ class UserIdSerializer(serializers.Serializer):
 class ChatroomCreateSerializer(serializers.Serializer):
     """A new chatroom: its topic, whom to invite, and the Origam record it belongs to."""
 
-    topic = StrictCharField(max_length=100)
+    topic = StrictCharField(max_length=CHATROOM_NAME_MAX_LENGTH)
     inviteUsers = UserRefListField()
-    ReferenceCategory = StrictCharField(required=False, allow_blank=True, allow_null=True, max_length=200)
+    ReferenceCategory = StrictCharField(
+        required=False, allow_blank=True, allow_null=True, max_length=REFERENCE_CATEGORY_MAX_LENGTH
+    )
     ReferenceRecordId = OptionalGuidField()
 
 

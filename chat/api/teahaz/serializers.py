@@ -4,9 +4,15 @@ from rest_framework import serializers
 
 from chat.api.fields import StrictBooleanField, StrictCharField, StrictUUIDField
 from chat.exceptions import Code
+from chat.limits import (
+    CHANNEL_NAME_MAX_LENGTH,
+    CHATROOM_NAME_MAX_LENGTH,
+    INVITE_REFERENCE_MAX_LENGTH,
+    KEY_ID_MAX_LENGTH,
+    PASSWORD_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+)
 from chat.models import Message
-
-PASSWORD_MAX_LENGTH = 4096
 
 
 def password_field() -> StrictCharField:
@@ -16,35 +22,40 @@ def password_field() -> StrictCharField:
 class TeahazChatroomCreateSerializer(serializers.Serializer):
     """POST /chatroom/: a new chatroom, owned by an existing account (its password) or a new one."""
 
-    username = StrictCharField(max_length=150)
+    username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
     password = password_field()
-    chatroom_name = StrictCharField(max_length=100)
+    chatroom_name = StrictCharField(max_length=CHATROOM_NAME_MAX_LENGTH)
 
 
 class TeahazLoginSerializer(serializers.Serializer):
     """POST /login/<chatroom_id>: a user id or username, and its password."""
 
-    userID = StrictCharField(max_length=150)
+    userID = StrictCharField(max_length=USERNAME_MAX_LENGTH)
     password = password_field()
 
 
 class TeahazChannelCreateSerializer(serializers.Serializer):
     """POST /channels/<chatroom_id>: a channel named uniquely in the chatroom, public unless said otherwise."""
 
-    userID = StrictCharField(max_length=150)
-    channel_name = StrictCharField(max_length=64)
+    userID = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+    channel_name = StrictCharField(max_length=CHANNEL_NAME_MAX_LENGTH)
     public = StrictBooleanField(default=True)
 
 
 class TeahazMessagePostSerializer(serializers.Serializer):
     """POST /messages/<chatroom_id>: a message; `data` is opaque (never trimmed or decoded)."""
 
-    userID = StrictCharField(max_length=150)
+    userID = StrictCharField(max_length=USERNAME_MAX_LENGTH)
     channelID = StrictUUIDField()
     data = StrictCharField(trim_whitespace=False)
     replyID = StrictUUIDField(required=False, allow_null=True, default=None)
     keyID = StrictCharField(
-        required=False, allow_null=True, allow_blank=True, trim_whitespace=False, max_length=64, default=None
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=KEY_ID_MAX_LENGTH,
+        default=None,
     )
     type = StrictCharField(required=False, allow_null=True, default=None)
     messageID = StrictUUIDField(required=False, allow_null=True, default=None)
@@ -60,8 +71,8 @@ class TeahazMessagePostSerializer(serializers.Serializer):
 class TeahazInviteRedeemSerializer(serializers.Serializer):
     """POST /invites/<chatroom_id>: an invite id (or its `teahaz:<chatroomID>/<inviteID>` form) and an account."""
 
-    inviteID = StrictCharField(max_length=200)
-    username = StrictCharField(max_length=150)
+    inviteID = StrictCharField(max_length=INVITE_REFERENCE_MAX_LENGTH)
+    username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
     password = password_field()
 
     def validate_inviteID(self, value: str) -> str:
