@@ -1,5 +1,6 @@
 """Message text in its three forms: as sent, as sanitised HTML (Origam), as plain text (Teahaz)."""
 
+import base64
 import html
 import re
 
@@ -32,6 +33,8 @@ URL_SCHEMES = {"http", "https", "mailto"}
 ENCRYPTED_PLACEHOLDER_HTML = "<p><em>Encrypted message</em></p>"
 
 _BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(p|li|pre|blockquote)\s*>")
+# Control characters that no typed text holds (tab, line feed and carriage return are typed).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def is_storable(value: str) -> bool:
@@ -74,3 +77,51 @@ def text_to_html(text: str) -> str:
 def shown_name(*, display_name: str | None, username: str | None) -> str:
     """The name other users see: the display name, else the username (rows without a user show nothing)."""
     return display_name or username or ""
+
+
+def decode_base64(value: str) -> bytes | None:
+    """The bytes of strict base64 (RFC 4648 alphabet, padding, canonical), or None when `value` is not that.
+
+    Canonical means re-encoding gives `value` back (no line breaks, no stray padding or pad bits), so what a
+    client sent can always be answered exactly.
+    """
+    if not value:
+        return None
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except ValueError:  # binascii.Error, or a character beyond ASCII
+        return None
+    return decoded if base64.b64encode(decoded).decode("ascii") == value else None
+
+
+def decode_base64_text(value: str) -> str | None:
+    """The text that `value` encodes when it is strict base64 of UTF-8 text, else None.
+
+    Text is what a person types: decoded bytes holding other control characters are data, not text.
+    """
+    decoded = decode_base64(value)
+    if decoded is None:
+        return None
+    try:
+        text = decoded.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not text or _CONTROL.search(text) is not None or not is_storable(text):
+        return None
+    return text
+
+
+def encode_base64_text(text: str) -> str:
+    """Text as base64 of its UTF-8 bytes (what Teahaz clients of 2022 read)."""
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def file_placeholder(*, name: str, size: int) -> str:
+    """What readers that cannot show a file see instead: its name and size."""
+    if size < 1024:
+        shown = f"{size} bytes"
+    elif size < 1024 * 1024:
+        shown = f"{size / 1024:.1f} KiB"
+    else:
+        shown = f"{size / (1024 * 1024):.1f} MiB"
+    return f"File {name} ({shown})" if name else f"File ({shown})"

@@ -2,7 +2,15 @@
 
 import pytest
 
-from chat.text import html_to_text, is_storable, sanitize_html, text_to_html
+from chat.text import (
+    decode_base64,
+    decode_base64_text,
+    encode_base64_text,
+    html_to_text,
+    is_storable,
+    sanitize_html,
+    text_to_html,
+)
 
 
 @pytest.mark.parametrize(
@@ -93,3 +101,43 @@ def test_is_storable():
     assert is_storable("plain ünïcödé 🎉")
     assert not is_storable("nul\x00")
     assert not is_storable("lone \udc80 surrogate")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("SGVsbG8=", "Hello"),
+        ("w6lsxZE=", "élő"),
+        ("8J+NtSB0ZWE=", "🍵 tea"),
+        ("bGluZSAxCmxpbmUgMg==", "line 1\nline 2"),
+    ],
+)
+def test_strict_base64_of_utf8_text_is_decoded(value, text):
+    assert decode_base64_text(value) == text
+    assert encode_base64_text(text) == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Hello",  # plain text, as teahaz.py of 2021 sends
+        "test",  # valid base64 letters, but the bytes are not UTF-8
+        "SGVsbG8",  # padding missing
+        "SGVsbG9=",  # non-zero pad bits: not what any encoder writes
+        "SGVs\nbG8=",  # a line break
+        "SGVsbG8=SGVsbG8=",  # padding in the middle
+        "SGVsbG8-",  # the URL-safe alphabet
+        "AAEC",  # bytes 0, 1, 2: data, not text
+        "AA==",  # a NUL character cannot be stored
+        "SGVsbG8é",  # beyond ASCII
+        "",
+    ],
+)
+def test_anything_else_is_not_base64_text(value):
+    assert decode_base64_text(value) is None
+
+
+def test_strict_base64_of_any_bytes_is_decoded_exactly():
+    assert decode_base64("AAEC/w==") == b"\x00\x01\x02\xff"
+    assert decode_base64("AAEC/w") is None
+    assert decode_base64("AAEC_w==") is None
