@@ -66,6 +66,10 @@ class Code(StrEnum):
     INVALID_MENTION = "invalid_mention"
     INVALID_REPLY = "invalid_reply"
     INVALID_ANCHOR = "invalid_anchor"
+    # Files.
+    EMPTY_FILE = "empty_file"
+    FILE_TOO_LARGE = "file_too_large"
+    INVALID_FILENAME = "invalid_filename"
     # Invites.
     INVITE_NOT_FOUND = "invite_not_found"
     INVITE_EXPIRED = "invite_expired"

@@ -18,3 +18,5 @@ TOKEN_MAX_LENGTH = 200
 # Stored invite ids are 32 characters; a client may send the `teahaz:<chatroom>/<invite>` form, hence 200 on the wire.
 INVITE_ID_MAX_LENGTH = 64
 INVITE_REFERENCE_MAX_LENGTH = 200
+# The name a file message keeps for its file (what the admin shows).
+FILE_NAME_MAX_LENGTH = 255

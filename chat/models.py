@@ -3,18 +3,24 @@
 import secrets
 import uuid
 from datetime import datetime
+from typing import cast
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 
 from chat.avatars import AvatarField
 from chat.limits import (
     CHANNEL_NAME_MAX_LENGTH,
     CHATROOM_NAME_MAX_LENGTH,
     DISPLAY_NAME_MAX_LENGTH,
+    FILE_NAME_MAX_LENGTH,
     KEY_ID_MAX_LENGTH,
     MODERATION_TARGET_MAX_LENGTH,
     REASON_MAX_LENGTH,
@@ -221,6 +227,7 @@ class ChannelGrant(models.Model):
 class MessageKind(models.TextChoices):
     TEXT = "text", "Text"
     SYSTEM = "system", "System"
+    FILE = "file", "File"
 
 
 class MessageFormat(models.TextChoices):
@@ -239,6 +246,8 @@ class Message(models.Model):
     chatroom = models.ForeignKey(Chatroom, on_delete=models.CASCADE, related_name="messages")
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    # The user a system message is about (the newcomer a welcome greets).
+    subject = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
     format = models.CharField(max_length=10, choices=Format.choices, default=Format.PLAIN)
     # What the author sent, as sent (idempotent re-sends are compared against it).
@@ -271,6 +280,47 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author or 'system'}: {self.text[:60]}"
+
+
+class ChatFilesStorage(LazyObject):
+    """The `chat_files` storage of settings.STORAGES (a folder or an S3 bucket), looked up when first used."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["chat_files"]
+
+
+chat_files_storage = ChatFilesStorage()
+
+
+@receiver(setting_changed)
+def _storages_changed(*, setting: str, **kwargs: object) -> None:
+    # Settings change only under tests; the files then go where the changed setting says, as Django's do.
+    if setting == "STORAGES":
+        chat_files_storage._wrapped = empty  # type: ignore[assignment]  # LazyObject's own "not loaded" marker
+
+
+def file_storage() -> Storage:
+    """Where message files live (a callable, so that migrations do not record the settings of one site)."""
+    return cast(Storage, chat_files_storage)
+
+
+def file_path(instance: "MessageFile", filename: str) -> str:
+    """A file's name in its storage: its chatroom and its message's id, never the name a client chose."""
+    return f"chatrooms/{instance.message.chatroom_id}/{instance.message_id}"
+
+
+class MessageFile(models.Model):
+    """The content of a file message, kept in file storage (never in the message row)."""
+
+    message = models.OneToOneField(Message, primary_key=True, on_delete=models.CASCADE, related_name="file")
+    content = models.FileField(storage=file_storage, upload_to=file_path, max_length=300)
+    name = models.CharField(max_length=FILE_NAME_MAX_LENGTH, blank=True)
+    size = models.PositiveBigIntegerField()
+    # Compared when the same message id is sent again (idempotent sends).
+    sha256 = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.name or self.message_id} ({self.size} bytes)"
 
 
 class AuthTokenQuerySet(models.QuerySet["AuthToken"]):

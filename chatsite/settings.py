@@ -38,6 +38,29 @@ def env_rate(name: str, default: str) -> tuple[int, int]:
     return rate
 
 
+def chat_files_storage() -> dict:
+    """Where file messages are stored: a folder of the project by default, an S3-compatible bucket when named.
+
+    Credentials for S3 come from boto3's own sources (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a role).
+    """
+    bucket = os.environ.get("CHAT_FILES_S3_BUCKET", "")
+    if not bucket:
+        location = os.environ.get("CHAT_FILES_DIR") or BASE_DIR / "uploads"
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": os.environ.get("CHAT_FILES_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("CHAT_FILES_S3_REGION") or None,
+            "location": os.environ.get("CHAT_FILES_S3_PREFIX", ""),
+            # Files are read back through the API only: private objects, and a second upload never replaces one.
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -160,6 +183,7 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "chat_files": chat_files_storage(),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG
@@ -255,6 +279,7 @@ SPECTACULAR_SETTINGS = {
 
 # The chat's own settings (all overridable from the environment).
 CHAT_MESSAGE_MAX_BYTES = env_int("CHAT_MESSAGE_MAX_BYTES", 64 * 1024)
+CHAT_FILE_MAX_BYTES = env_int("CHAT_FILE_MAX_BYTES", 1024 * 1024)
 CHAT_PRESENCE_ONLINE_SECONDS = env_int("CHAT_PRESENCE_ONLINE_SECONDS", 60)
 CHAT_PRESENCE_AWAY_SECONDS = env_int("CHAT_PRESENCE_AWAY_SECONDS", 15 * 60)
 CHAT_PRESENCE_WRITE_INTERVAL_SECONDS = env_int("CHAT_PRESENCE_WRITE_INTERVAL_SECONDS", 15)
@@ -328,8 +353,12 @@ CHAT_OUTAGE_RETRY_AFTER_SECONDS = env_int("CHAT_OUTAGE_RETRY_AFTER_SECONDS", 5)
 
 # Take the client's address from X-Forwarded-For (its last entry, the one our proxy added) for throttling.
 CHAT_TRUST_X_FORWARDED_FOR = env_bool("DJANGO_TRUST_X_FORWARDED_FOR", False)
-# Room for a message of CHAT_MESSAGE_MAX_BYTES even when JSON escapes every character.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", max(2_621_440, 7 * CHAT_MESSAGE_MAX_BYTES))
+# Room for a message of CHAT_MESSAGE_MAX_BYTES even when JSON escapes every character, and for a file of
+# CHAT_FILE_MAX_BYTES in base64 (4 characters for every 3 bytes) with the rest of its JSON body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int(
+    "DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE",
+    max(2_621_440, 7 * CHAT_MESSAGE_MAX_BYTES, CHAT_FILE_MAX_BYTES * 4 // 3 + 65_536),
+)
 # Any request body (JSON, or a multipart avatar of up to 2 MiB with its envelope): larger is 413 at the
 # WSGI edge. Keep the proxy's limit (nginx client_max_body_size) at or above it.
 CHAT_REQUEST_MAX_BYTES = env_int("CHAT_REQUEST_MAX_BYTES", max(DATA_UPLOAD_MAX_MEMORY_SIZE, 3 * 1024 * 1024))

@@ -80,3 +80,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _file_storage(settings, tmp_path):
+    """Files a test stores go to a folder of its own, never to the project's."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "chat_files": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }

@@ -26,11 +26,19 @@ MESSAGE_FIELDS = (
     "author__display_name",
     "kind",
     "format",
+    "body",
     "text",
     "html",
     "key_id",
     "reply_to_id",
     "sent_at",
+    # The user a system message is about, for the readers that show them.
+    "subject_id",
+    "subject__username",
+    "subject__display_name",
+    "subject__color_r",
+    "subject__color_g",
+    "subject__color_b",
 )
 
 

@@ -54,6 +54,7 @@ def chatroom_create(
         chatroom=chatroom,
         channel=channel,
         author=None,
+        subject=creator,
         kind=Message.Kind.SYSTEM,
         format=Message.Format.PLAIN,
         body=welcome,

@@ -53,6 +53,19 @@ def _rendered(*, body: str, fmt: str, key_id: str | None, has_mentions: bool) ->
     return text_to_html(body), body
 
 
+def reply_check(*, access: RoomAccess, reply_to_id: uuid.UUID | None) -> None:
+    """A reply answers a visible message of the chatroom in a channel the caller can read (else Invalid)."""
+    if reply_to_id is None:
+        return
+    reply_channel = (
+        Message.objects.filter(pk=reply_to_id, chatroom_id=access.chatroom.pk, hidden_at__isnull=True)
+        .values_list("channel_id", flat=True)
+        .first()
+    )
+    if reply_channel not in {channel.id for channel in access.readable_channels}:
+        raise Invalid("The reply does not answer a message you can read here.", code=Code.INVALID_REPLY)
+
+
 def message_post(
     *,
     access: RoomAccess,
@@ -89,7 +102,6 @@ def message_post(
     key_id = key_id or ""
     mentions = set(mention_ids)
     bad_mention = Invalid("Only participants of this chatroom can be mentioned.", code=Code.INVALID_MENTION)
-    bad_reply = Invalid("The reply does not answer a message you can read here.", code=Code.INVALID_REPLY)
 
     content = _Content(
         author_id=participant.user_id,
@@ -116,15 +128,7 @@ def message_post(
         )
         if found != mentions:
             raise bad_mention
-    if reply_to_id is not None:
-        readable = {channel.id for channel in access.readable_channels}
-        reply_channel = (
-            Message.objects.filter(pk=reply_to_id, chatroom_id=participant.chatroom_id, hidden_at__isnull=True)
-            .values_list("channel_id", flat=True)
-            .first()
-        )
-        if reply_channel not in readable:
-            raise bad_reply
+    reply_check(access=access, reply_to_id=reply_to_id)
 
     html, text = _rendered(body=body, fmt=fmt, key_id=key_id, has_mentions=bool(mentions))
     try:
