@@ -20,6 +20,8 @@ class Code(StrEnum):
     THROTTLED = "throttled"
     RATE_LIMITED = "rate_limited"
     PARSE_ERROR = "parse_error"
+    # A field the request must carry is missing (DRF's own name for it).
+    REQUIRED = "required"
     BAD_REQUEST = "bad_request"
     SERVER_ERROR = "server_error"
     # Accounts, log-ins and tokens.
@@ -97,6 +99,9 @@ class Code(StrEnum):
     INVALID_COUNT = "invalid_count"
     INVALID_CHANNEL_ID_PARAM = "invalid_channelID"
     INVALID_EXPIRATION_TIME_PARAM = "invalid_expiration-time"
+    CONFLICTING_SPELLINGS = "conflicting_spellings"
+    INVALID_BASE64_TEXT = "invalid_base64_text"
+    INVALID_BASE64 = "invalid_base64"
 
 
 class ChatError(Exception):

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from chat.admin.base import ChatroomFilter, CheapCountPaginator, ModerationAdmin, cut, timestamp, uuid_or_none
-from chat.models import Channel, Message
+from chat.models import Channel, Message, MessageFile
 from chat.services.messages import message_hide, message_unhide
 from chat.text import text_to_html
 
@@ -113,7 +113,7 @@ class MessageAdmin(ModerationAdmin):
 
     identity_fields = ("id", "chatroom", "channel", "author", "kind", "format", "sent_at", "reply_to", "key_id")
 
-    readonly_fields = ("html_source",)
+    readonly_fields = ("html_source", "file_name", "file_size")
 
     sent = timestamp("sent_at", "sent")
 
@@ -129,6 +129,9 @@ class MessageAdmin(ModerationAdmin):
             (None, {"fields": self.identity_fields}),
             ("Content", {"fields": (*content, "mentions")}),
         )
+        if obj is not None and obj.kind == Message.Kind.FILE:
+            # A file's content is in file storage, not in the row: its name and size say what it is.
+            fieldsets += (("File", {"fields": ("file_name", "file_size")}),)
         if obj is not None and obj.hidden_at is not None:
             fieldsets += (("Moderation", {"fields": ("hidden_at", "hidden_by", "hidden_reason")}),)
         return fieldsets
@@ -147,6 +150,19 @@ class MessageAdmin(ModerationAdmin):
             author = obj.author or "system"
             context["subtitle"] = f"By {author} in {obj.chatroom} · #{obj.channel}"
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _file(self, message: Message) -> MessageFile | None:
+        return MessageFile.objects.filter(message_id=message.pk).first()
+
+    @admin.display(description="file name")
+    def file_name(self, message: Message) -> str:
+        stored = self._file(message)
+        return (stored.name or "(no name)") if stored is not None else "—"
+
+    @admin.display(description="file size")
+    def file_size(self, message: Message) -> str:
+        stored = self._file(message)
+        return f"{stored.size} bytes" if stored is not None else "—"
 
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
     def action_checkbox(self, message: Message) -> SafeString:

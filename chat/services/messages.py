@@ -40,8 +40,8 @@ class _Content:
         )
 
 
-def _rendered(*, body: str, fmt: str, key_id: str | None, has_mentions: bool) -> tuple[str, str]:
-    """The (html, text) forms of a body, computed once at write time."""
+def _rendered(*, body: str, text: str | None, fmt: str, key_id: str | None, has_mentions: bool) -> tuple[str, str]:
+    """The (html, text) forms of a body, computed once at write time; `text` is a plain body's text, when known."""
     if fmt == Message.Format.HTML:
         html = sanitize_html(body)
         text = html_to_text(html)
@@ -50,7 +50,9 @@ def _rendered(*, body: str, fmt: str, key_id: str | None, has_mentions: bool) ->
         return html, text
     if key_id:
         return ENCRYPTED_PLACEHOLDER_HTML, body
-    return text_to_html(body), body
+    if text is None:
+        text = body
+    return text_to_html(text), text
 
 
 def reply_check(*, access: RoomAccess, reply_to_id: uuid.UUID | None) -> None:
@@ -71,6 +73,7 @@ def message_post(
     access: RoomAccess,
     channel_id: uuid.UUID,
     body: str,
+    text: str | None = None,
     fmt: str = Message.Format.PLAIN,
     message_id: uuid.UUID | None = None,
     key_id: str | None = None,
@@ -79,7 +82,8 @@ def message_post(
 ) -> tuple[Message, bool]:
     """Posts a message where the caller may write; the same id again answers the stored one.
 
-    The rights come from `access`: nothing here asks the database about channels again.
+    The rights come from `access`: nothing here asks the database about channels again. `text` is what a plain
+    body says when the body encodes it (Teahaz base64); the body is kept as sent.
     """
     access.channel(channel_id, need="w")
     participant = access.participant
@@ -130,7 +134,7 @@ def message_post(
             raise bad_mention
     reply_check(access=access, reply_to_id=reply_to_id)
 
-    html, text = _rendered(body=body, fmt=fmt, key_id=key_id, has_mentions=bool(mentions))
+    html, text = _rendered(body=body, text=text, fmt=fmt, key_id=key_id, has_mentions=bool(mentions))
     try:
         with transaction.atomic():
             message = Message.objects.create(

@@ -1,4 +1,4 @@
-"""Who is calling a Teahaz endpoint: the per-chatroom log-in cookie, and the `userID` that must name that caller."""
+"""Who is calling a Teahaz endpoint: the per-chatroom log-in cookie, and the `userID` or `username` naming them."""
 
 import uuid
 from typing import Any
@@ -10,12 +10,11 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from chat.api.cross_site import enforce_cross_site_rule
-from chat.api.teahaz.params import as_uuid, get_param
+from chat.api.teahaz.dialect import HEADER_METHODS, caller_claims
+from chat.api.teahaz.params import as_uuid
 from chat.exceptions import Code
 from chat.models import AuthToken, User
 from chat.services.tokens import token_check
-
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def cookie_name(chatroom_id: uuid.UUID) -> str:
@@ -56,13 +55,6 @@ def request_object(request: Request) -> dict:
     return data
 
 
-def claimed_user_id(request: Request) -> Any:
-    """The `userID` of the request: a header (or query parameter) for GET and DELETE, a body field for POST."""
-    if request.method in (*SAFE_METHODS, "DELETE"):
-        return get_param(request, "userID")
-    return request_object(request).get("userID")
-
-
 def names_user(claimed: Any, user: User) -> bool:
     """Whether a `userID` names this user: by id, or by username in any letter case."""
     if not isinstance(claimed, str) or not claimed.strip():
@@ -72,14 +64,15 @@ def names_user(claimed: Any, user: User) -> bool:
 
 
 class UserIDMatches(BasePermission):
-    """The request's `userID` names the authenticated user; a missing or other one is 401."""
+    """The request's `userID` or `username` (or both) name the authenticated user; none, or another, is 401."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        claimed = claimed_user_id(request)
+        body = None if request.method in HEADER_METHODS else request_object(request)
+        claims = [claim for claim in caller_claims(request, body) if claim is not None and claim != ""]
         # DRF's own exception: the browsable API probes permissions and catches only those.
-        if claimed is None or claimed == "":
+        if not claims:
             raise exceptions.NotAuthenticated(exceptions.ErrorDetail("userID is required.", code=Code.USERID_REQUIRED))
-        if not names_user(claimed, request.user):
+        if not all(names_user(claim, request.user) for claim in claims):
             raise exceptions.NotAuthenticated(
                 exceptions.ErrorDetail("userID does not name the logged-in user.", code=Code.USERID_MISMATCH)
             )

@@ -1,42 +1,103 @@
-"""Teahaz datatypes as JSON-ready dicts, built from `.values()` rows and domain objects (no serializer on hot paths)."""
+"""Teahaz datatypes as JSON-ready dicts, built from `.values()` rows and domain objects (no serializer on hot paths).
+
+One shape per datatype: the 2021 keys, plus the 2022 spellings when the request speaks the 2022 dialect (old
+clients read only the keys they know, yet a 2021 answer stays exactly as it always was).
+"""
+
+import base64
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from chat.access import RoomAccess
+from chat.api.teahaz.dialect import Dialect
 from chat.api.teahaz.params import epoch
-from chat.models import Channel, Message, Participant
+from chat.models import Channel, Message, Participant, User
 from chat.permissions import ChannelAccess, effective_permissions
+from chat.selectors.chatrooms import participant_rows
+from chat.selectors.files import file_contents
+from chat.text import encode_base64_text
 from invites.models import Invite
 
+NO_COLOR = {"r": 0, "g": 0, "b": 0}
 
-def channel_json(channel: ChannelAccess) -> dict:
+
+def channel_json(channel: ChannelAccess, *, dialect: Dialect) -> dict:
     """Channel, with the caller's own r/w/x."""
-    return {
+    answer: dict[str, Any] = {
         "channelID": channel.id,
         "channel_name": channel.name,
         "public": channel.public,
         "permissions": {"r": channel.r, "w": channel.w, "x": channel.x},
     }
+    if dialect is Dialect.V2022:
+        answer["name"] = channel.name
+    return answer
 
 
-def new_channel_json(channel: Channel, *, participant: Participant) -> dict:
+def new_channel_json(channel: Channel, *, participant: Participant, dialect: Dialect) -> dict:
     """A channel just created, with the creator's permissions on it (no grant can exist yet)."""
     r, w, x = effective_permissions(
         role=participant.role, public=channel.public, grant=None, active=participant.is_active
     )
-    return channel_json(ChannelAccess(channel.id, channel.name, channel.public, channel.is_default, r, w, x))
+    access = ChannelAccess(channel.id, channel.name, channel.public, channel.is_default, r, w, x)
+    return channel_json(access, dialect=dialect)
 
 
-def user_json(row: dict) -> dict:
+def user_json(*, user_id: object, username: str, display_name: str, color: Mapping[str, int], dialect: Dialect) -> dict:
+    """User: 2022 clients read `nickname` (the display name) and spell the colour both ways."""
+    answer: dict[str, Any] = {"userID": user_id, "username": username, "color": dict(color)}
+    if dialect is Dialect.V2022:
+        answer["nickname"] = display_name or username
+        answer["colour"] = dict(color)
+    return answer
+
+
+def user_row_json(row: Mapping, *, dialect: Dialect) -> dict:
     """User, from a row of chat.selectors.chatrooms.participant_rows."""
-    return {
-        "userID": row["user_id"],
-        "username": row["user__username"],
-        "color": {"r": row["user__color_r"], "g": row["user__color_g"], "b": row["user__color_b"]},
-    }
+    return user_json(
+        user_id=row["user_id"],
+        username=row["user__username"],
+        display_name=row["user__display_name"],
+        color={"r": row["user__color_r"], "g": row["user__color_g"], "b": row["user__color_b"]},
+        dialect=dialect,
+    )
 
 
-def message_row_json(row: dict) -> dict:
-    """Message, from a row of chat.selectors.messages.message_page: `data` is the plain-text form."""
-    return {
+def _system_data(row: Mapping) -> dict:
+    """A system message as 2022 clients read it: the welcome names the new user."""
+    if row["subject_id"] is None:
+        user_info = user_json(user_id=None, username="", display_name="", color=NO_COLOR, dialect=Dialect.V2022)
+    else:
+        user_info = user_json(
+            user_id=row["subject_id"],
+            username=row["subject__username"],
+            display_name=row["subject__display_name"],
+            color={"r": row["subject__color_r"], "g": row["subject__color_g"], "b": row["subject__color_b"]},
+            dialect=Dialect.V2022,
+        )
+    return {"event_type": "newuser", "user_info": user_info}
+
+
+def message_data(row: Mapping, *, dialect: Dialect, file_content: bytes | None) -> str | dict:
+    """A message's `data` in the reader's dialect (addendum section 4.3).
+
+    Files and end-to-end encrypted data are opaque and the same for everyone. Otherwise a 2021 reader gets
+    what a Teahaz sender sent (the plain text of other protocols' messages), a 2022 reader base64 of the text.
+    """
+    if row["kind"] == Message.Kind.FILE:
+        return base64.b64encode(file_content or b"").decode("ascii")
+    if row["kind"] == Message.Kind.SYSTEM and dialect is Dialect.V2022:
+        return _system_data(row)
+    if row["key_id"]:
+        return row["body"]
+    if dialect is Dialect.V2021:
+        return row["body"] if row["format"] == Message.Format.PLAIN else row["text"]
+    return encode_base64_text(row["text"])
+
+
+def message_json(row: Mapping, *, dialect: Dialect, file_content: bytes | None = None) -> dict:
+    """Message, from a row of chat.selectors.messages.message_page (or `message_row`)."""
+    answer: dict[str, Any] = {
         "messageID": row["id"],
         "channelID": row["channel_id"],
         "userID": row["author_id"],
@@ -44,40 +105,66 @@ def message_row_json(row: dict) -> dict:
         "keyID": row["key_id"] or None,
         "send_time": epoch(row["sent_at"]),
         "type": row["kind"],
-        "data": row["text"],
+        "data": message_data(row, dialect=dialect, file_content=file_content),
     }
+    if dialect is Dialect.V2022:
+        answer["time"] = answer["send_time"]
+        answer["username"] = row["author__username"]
+    return answer
 
 
-def message_json(message: Message) -> dict:
-    """Message, from a stored Message."""
+def messages_json(rows: Iterable[Mapping], *, dialect: Dialect) -> list[dict]:
+    """Messages, with the content of the file messages among them read from file storage."""
+    rows = list(rows)
+    files = file_contents(message_ids=[row["id"] for row in rows if row["kind"] == Message.Kind.FILE])
+    return [message_json(row, dialect=dialect, file_content=files.get(row["id"])) for row in rows]
+
+
+def message_row(message: Message, *, author: User) -> dict:
+    """A message its author just sent, as the row `message_json` reads (no system message is sent)."""
     return {
-        "messageID": message.id,
-        "channelID": message.channel_id,
-        "userID": message.author_id,
-        "replyID": message.reply_to_id,
-        "keyID": message.key_id or None,
-        "send_time": epoch(message.sent_at),
-        "type": message.kind,
-        "data": message.text,
+        "id": message.pk,
+        "channel_id": message.channel_id,
+        "author_id": message.author_id,
+        "author__username": author.username,
+        "reply_to_id": message.reply_to_id,
+        "key_id": message.key_id,
+        "sent_at": message.sent_at,
+        "kind": message.kind,
+        "format": message.format,
+        "body": message.body,
+        "text": message.text,
     }
 
 
-def invite_json(invite: Invite) -> dict:
+def invite_json(invite: Invite, *, dialect: Dialect) -> dict:
     """Invite: `uid` and `inviteID` are the same id; `data` is what another client pastes to join."""
-    return {
+    answer: dict[str, Any] = {
         "uid": invite.id,
         "inviteID": invite.id,
         "uses": invite.uses_left,
         "expiration-time": epoch(invite.expires_at),
         "data": f"teahaz:{invite.chatroom_id}/{invite.id}",
     }
+    if dialect is Dialect.V2022:
+        answer["expiration_time"] = answer["expiration-time"]
+        answer["chatroom_id"] = answer["chatroomID"] = invite.chatroom_id
+    return answer
 
 
-def chatroom_json(access: RoomAccess) -> dict:
-    """Chatroom data: the chatroom, the caller's user id, and the channels the caller can read."""
-    return {
+def chatroom_json(access: RoomAccess, *, dialect: Dialect) -> dict:
+    """Chatroom data: the chatroom, the caller's user id, the channels the caller can read (default first).
+
+    2022 clients also read `users`, and take its first entry as themselves: the caller comes first.
+    """
+    answer: dict[str, Any] = {
         "chatroomID": access.chatroom.pk,
         "chatroom_name": access.chatroom.name,
         "userID": access.participant.user_id,
-        "channels": [channel_json(channel) for channel in access.readable_channels],
+        "channels": [channel_json(channel, dialect=dialect) for channel in access.readable_channels],
     }
+    if dialect is Dialect.V2022:
+        rows = participant_rows(chatroom_id=access.chatroom.pk)
+        rows.sort(key=lambda row: row["user_id"] != access.participant.user_id)
+        answer["users"] = [user_row_json(row, dialect=dialect) for row in rows]
+    return answer

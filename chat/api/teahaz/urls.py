@@ -15,4 +15,5 @@ urlpatterns = [
     re_path(rf"^channels/{CHATROOM}/?$", views.ChannelsView.as_view(), name="channels"),
     re_path(rf"^messages/{CHATROOM}/?$", views.MessagesView.as_view(), name="messages"),
     re_path(rf"^invites/{CHATROOM}/?$", views.InvitesView.as_view(), name="invites"),
+    re_path(rf"^files/{CHATROOM}/?$", views.FilesView.as_view(), name="files"),
 ]

@@ -20,8 +20,10 @@ from chat.api.teahaz.authentication import (
     TeahazCookieAuthentication,
     UserIDMatches,
     cookie_name,
+    names_user,
     request_object,
 )
+from chat.api.teahaz.dialect import Dialect, body_fields, param, request_dialect, spelling_dialect
 from chat.api.teahaz.params import (
     MESSAGES_MAX_COUNT,
     get_param,
@@ -36,19 +38,23 @@ from chat.api.teahaz.rendering import (
     chatroom_json,
     invite_json,
     message_json,
-    message_row_json,
+    message_row,
+    messages_json,
     new_channel_json,
-    user_json,
+    user_row_json,
 )
 from chat.exceptions import Code, Invalid, NotAuthenticated, NotFound, NotParticipant
 from chat.http import client_address
 from chat.models import User
 from chat.selectors.chatrooms import participant_rows
 from chat.selectors.messages import message_page
+from chat.services.accounts import WRONG_CREDENTIALS
 from chat.services.chatroom_logins import chatroom_create_with_account, chatroom_login
 from chat.services.chatrooms import channel_create
+from chat.services.files import file_post
 from chat.services.messages import message_post
 from chat.services.tokens import token_check, token_issue, token_revoke
+from chat.text import decode_base64, decode_base64_text
 from chat.throttles import rate_limit_hit
 from invites.services import invite_create, invite_redeem
 
@@ -64,8 +70,12 @@ def wire_error(error: Invalid) -> Invalid:
 
 
 USER_ID_HEADER = OpenApiParameter(
-    "userID", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True, description="Your user id or username."
+    "userID", OpenApiTypes.STR, OpenApiParameter.HEADER, description="Your user id or username (2021 dialect)."
 )
+USERNAME_HEADER = OpenApiParameter(
+    "username", OpenApiTypes.STR, OpenApiParameter.HEADER, description="Your username (2022 dialect)."
+)
+CALLER_HEADERS = [USER_ID_HEADER, USERNAME_HEADER]
 
 
 def header(name: str, kind: Any, description: str, *, required: bool = False) -> OpenApiParameter:
@@ -73,14 +83,14 @@ def header(name: str, kind: Any, description: str, *, required: bool = False) ->
     return OpenApiParameter(name, kind, OpenApiParameter.HEADER, required=required, description=description)
 
 
-def logged_in_response(request: Request, *, user: User, chatroom_id: uuid.UUID) -> Response:
+def logged_in_response(request: Request, *, user: User, chatroom_id: uuid.UUID, dialect: Dialect) -> Response:
     """Chatroom data with the log-in cookie: named after the chatroom, the only cookie the response sets.
 
     The user has just logged in (or joined): reading the access records no presence.
     """
     access = chatroom_access(user=user, chatroom_id=chatroom_id)
     raw, token = token_issue(user=access.user, chatroom=access.chatroom)
-    response = Response(chatroom_json(access))
+    response = Response(chatroom_json(access, dialect=dialect))
     response.set_cookie(
         cookie_name(access.chatroom.pk),
         raw,
@@ -91,6 +101,26 @@ def logged_in_response(request: Request, *, user: User, chatroom_id: uuid.UUID) 
         samesite="Lax",
     )
     return response
+
+
+def names_no_time(raw: str) -> bool:
+    """Whether a `time` is teahaz.py's "no time": 0 (or below)."""
+    try:
+        return float(raw) <= 0
+    except ValueError:
+        return False
+
+
+def message_text(data: str, *, dialect: Dialect) -> str | None:
+    """The text of a message's `data` (addendum section 4.3), or None when the text is `data` itself.
+
+    2022 clients always send base64 of UTF-8 text (else 400); a 2021 client's data is text in base64 when it is
+    strictly that (as teahaz.js sends), else plain text.
+    """
+    text = decode_base64_text(data)
+    if text is None and dialect is Dialect.V2022:
+        raise Invalid("data must be standard base64 of UTF-8 text.", code=Code.INVALID_BASE64_TEXT)
+    return text
 
 
 class TeahazView(APIView):
@@ -136,7 +166,8 @@ class ChatroomCreateView(TeahazView):
 
     @extend_schema(request=shapes.TeahazChatroomCreateSerializer, responses=shapes.TeahazChatroomDataSerializer)
     def post(self, request: Request) -> Response:
-        body = shapes.TeahazChatroomCreateSerializer(data=request_object(request))
+        data = request_object(request)
+        body = shapes.TeahazChatroomCreateSerializer(data=body_fields(data))
         body.is_valid(raise_exception=True)
         participant = chatroom_create_with_account(
             username=body.validated_data["username"],
@@ -144,15 +175,17 @@ class ChatroomCreateView(TeahazView):
             address=client_address(request),
             name=body.validated_data["chatroom_name"],
         )
-        return logged_in_response(request, user=participant.user, chatroom_id=participant.chatroom_id)
+        return logged_in_response(
+            request, user=participant.user, chatroom_id=participant.chatroom_id, dialect=spelling_dialect(data)
+        )
 
 
 class ChatroomDetailView(TeahazView):
     """`GET /chatroom/<chatroom_id>`: the logged-in caller's Chatroom data."""
 
-    @extend_schema(parameters=[USER_ID_HEADER], responses=shapes.TeahazChatroomDataSerializer)
+    @extend_schema(parameters=CALLER_HEADERS, responses=shapes.TeahazChatroomDataSerializer)
     def get(self, request: Request, chatroom_id: str) -> Response:
-        return Response(chatroom_json(self.enter(request)))
+        return Response(chatroom_json(self.enter(request), dialect=request_dialect(request)))
 
 
 class LoginView(TeahazView):
@@ -160,7 +193,7 @@ class LoginView(TeahazView):
 
     public_methods = frozenset({"POST", "DELETE"})
 
-    @extend_schema(parameters=[USER_ID_HEADER], responses=shapes.TeahazDetailSerializer)
+    @extend_schema(parameters=CALLER_HEADERS, responses=shapes.TeahazDetailSerializer)
     def get(self, request: Request, chatroom_id: str) -> Response:
         try:
             self.enter(request)
@@ -171,18 +204,23 @@ class LoginView(TeahazView):
     @extend_schema(request=shapes.TeahazLoginSerializer, responses=shapes.TeahazChatroomDataSerializer)
     def post(self, request: Request, chatroom_id: str) -> Response:
         data = request_object(request)
-        if "userID" not in data and "username" in data:
-            # Early clients send the name as `username` (the seed: "userID to become username").
-            data = {**data, "userID": data["username"]}
         body = shapes.TeahazLoginSerializer(data=data)
         body.is_valid(raise_exception=True)
+        user_id, username = body.validated_data.get("userID"), body.validated_data.get("username")
         participant = chatroom_login(
             chatroom_id=self.chatroom_id,
-            identifier=body.validated_data["userID"],
+            identifier=user_id or username,
             password=body.validated_data["password"],
             address=client_address(request),
         )
-        return logged_in_response(request, user=participant.user, chatroom_id=participant.chatroom_id)
+        if user_id and username and not names_user(username, participant.user):
+            raise NotAuthenticated(WRONG_CREDENTIALS, code=Code.WRONG_CREDENTIALS)
+        return logged_in_response(
+            request,
+            user=participant.user,
+            chatroom_id=participant.chatroom_id,
+            dialect=request_dialect(request, data),
+        )
 
     @extend_schema(request=None, responses=shapes.TeahazDetailSerializer)
     def delete(self, request: Request, chatroom_id: str) -> Response:
@@ -200,24 +238,28 @@ class LoginView(TeahazView):
 class UsersView(TeahazView):
     """`GET /users/<chatroom_id>`: every participant of the chatroom."""
 
-    @extend_schema(parameters=[USER_ID_HEADER], responses=shapes.TeahazUserSerializer(many=True))
+    @extend_schema(parameters=CALLER_HEADERS, responses=shapes.TeahazUserSerializer(many=True))
     def get(self, request: Request, chatroom_id: str) -> Response:
         access = self.enter(request)
-        return Response([user_json(row) for row in participant_rows(chatroom_id=access.chatroom.pk)])
+        dialect = request_dialect(request)
+        rows = participant_rows(chatroom_id=access.chatroom.pk)
+        return Response([user_row_json(row, dialect=dialect) for row in rows])
 
 
 class ChannelsView(TeahazView):
     """`/channels/<chatroom_id>`: GET the channels the caller can read; POST creates one (chatroom admins)."""
 
-    @extend_schema(parameters=[USER_ID_HEADER], responses=shapes.TeahazChannelSerializer(many=True))
+    @extend_schema(parameters=CALLER_HEADERS, responses=shapes.TeahazChannelSerializer(many=True))
     def get(self, request: Request, chatroom_id: str) -> Response:
-        return Response([channel_json(channel) for channel in self.enter(request).readable_channels])
+        dialect = request_dialect(request)
+        return Response([channel_json(channel, dialect=dialect) for channel in self.enter(request).readable_channels])
 
     @extend_schema(request=shapes.TeahazChannelCreateSerializer, responses=shapes.TeahazChannelSerializer)
     def post(self, request: Request, chatroom_id: str) -> Response:
         access = self.enter(request)
         access.require_moderator()
-        body = shapes.TeahazChannelCreateSerializer(data=request_object(request))
+        data = request_object(request)
+        body = shapes.TeahazChannelCreateSerializer(data=body_fields(data))
         body.is_valid(raise_exception=True)
         rate_limit_hit(scope="channel_create", user_id=request.user.pk, address=client_address(request))
         channel = channel_create(
@@ -225,24 +267,36 @@ class ChannelsView(TeahazView):
             name=body.validated_data["channel_name"],
             public=body.validated_data["public"],
         )
-        return Response(new_channel_json(channel, participant=access.participant))
+        dialect = request_dialect(request, data)
+        return Response(new_channel_json(channel, participant=access.participant, dialect=dialect))
 
 
 class MessagesView(TeahazView):
-    """`/messages/<chatroom_id>`: GET a page of messages (`since` or `count`); POST sends one."""
+    """`/messages/<chatroom_id>`: GET a page of messages (`since` or `count`); POST sends one.
+
+    Two rules read the dialect: a 2022 request without `get-method` means `since`, and its `count` with a
+    `time` of 0 or less (teahaz.py's "no time") has no upper bound.
+    """
 
     @extend_schema(
         parameters=[
-            USER_ID_HEADER,
-            header("get-method", OpenApiTypes.STR, '"since" or "count".', required=True),
-            header("time", OpenApiTypes.FLOAT, "Epoch seconds: the lower bound (since) or upper bound (count)."),
+            *CALLER_HEADERS,
+            header("get-method", OpenApiTypes.STR, '"since" or "count" (2022 dialect: since when absent).'),
+            header(
+                "time",
+                OpenApiTypes.FLOAT,
+                "Epoch seconds: the lower bound (since) or upper bound (count; in the 2022 dialect 0 is none).",
+            ),
             header("count", OpenApiTypes.INT, f"How many (count): default 10, at most {MESSAGES_MAX_COUNT}."),
             header("channelID", OpenApiTypes.UUID, "Only this channel."),
         ],
         responses=shapes.TeahazMessageSerializer(many=True),
     )
     def get(self, request: Request, chatroom_id: str) -> Response:
+        dialect = request_dialect(request)
         method = get_param(request, "get-method")
+        if method is None and dialect is Dialect.V2022:
+            method = "since"
         if method not in ("since", "count"):
             raise Invalid('get-method must be "since" or "count".', code=Code.INVALID_GET_METHOD)
         raw_time = get_param(request, "time")
@@ -253,6 +307,8 @@ class MessagesView(TeahazView):
                 raise Invalid('get-method "since" needs a time.', code=Code.TIME_REQUIRED)
             bounds = {"since": param_epoch(raw_time, name="time"), "limit": MESSAGES_MAX_COUNT, "keep": "oldest"}
         else:
+            if dialect is Dialect.V2022 and raw_time is not None and names_no_time(raw_time):
+                raw_time = None
             until = param_epoch(raw_time, name="time") if raw_time is not None else timezone.now()
             bounds = {"until": until, "limit": param_count(get_param(request, "count")), "keep": "newest"}
 
@@ -261,26 +317,61 @@ class MessagesView(TeahazView):
         rows = message_page(access=access, channels=channels, **bounds)
         if method == "count":
             rows.reverse()  # newest first, as the original server answered
-        return Response([message_row_json(row) for row in rows])
+        return Response(messages_json(rows, dialect=dialect))
 
     @extend_schema(request=shapes.TeahazMessagePostSerializer, responses=shapes.TeahazMessageSerializer)
     def post(self, request: Request, chatroom_id: str) -> Response:
         access = self.enter(request)
-        body = shapes.TeahazMessagePostSerializer(data=request_object(request))
+        data = request_object(request)
+        dialect = request_dialect(request, data)
+        body = shapes.TeahazMessagePostSerializer(data=data)
         body.is_valid(raise_exception=True)
         rate_limit_hit(scope="message_send", user_id=request.user.pk, address=client_address(request))
+        sent, key_id = body.validated_data["data"], body.validated_data["keyID"] or None
         try:
             message, _created = message_post(
                 access=access,
                 channel_id=body.validated_data["channelID"],
-                body=body.validated_data["data"],
+                body=sent,
+                text=None if key_id else message_text(sent, dialect=dialect),
                 message_id=body.validated_data["messageID"],
-                key_id=body.validated_data["keyID"] or None,
+                key_id=key_id,
                 reply_to_id=body.validated_data["replyID"],
             )
         except Invalid as error:
             raise wire_error(error) from None
-        return Response(message_json(message))
+        return Response(message_json(message_row(message, author=access.user), dialect=dialect))
+
+
+class FilesView(TeahazView):
+    """`POST /files/<chatroom_id>`: sends a file (base64 in `data`) as a message of type "file"; no GET (405)."""
+
+    http_method_names = ["post", "options"]
+
+    @extend_schema(request=shapes.TeahazFilePostSerializer, responses=shapes.TeahazMessageSerializer)
+    def post(self, request: Request, chatroom_id: str) -> Response:
+        access = self.enter(request)
+        data = request_object(request)
+        body = shapes.TeahazFilePostSerializer(data=data)
+        body.is_valid(raise_exception=True)
+        content = decode_base64(body.validated_data["data"])
+        if content is None:
+            raise Invalid("data must be the file in standard base64.", code=Code.INVALID_BASE64)
+        # A file is a message: it counts against the same sending limit.
+        rate_limit_hit(scope="message_send", user_id=request.user.pk, address=client_address(request))
+        try:
+            message, _created = file_post(
+                access=access,
+                channel_id=body.validated_data["channelID"],
+                content=content,
+                name=body.validated_data["filename"],
+                message_id=body.validated_data["messageID"],
+                reply_to_id=body.validated_data["replyID"],
+            )
+        except Invalid as error:
+            raise wire_error(error) from None
+        row = message_row(message, author=access.user)
+        return Response(message_json(row, dialect=request_dialect(request, data), file_content=content))
 
 
 class InvitesView(TeahazView):
@@ -292,27 +383,32 @@ class InvitesView(TeahazView):
 
     @extend_schema(
         parameters=[
-            USER_ID_HEADER,
+            *CALLER_HEADERS,
             header("uses", OpenApiTypes.INT, "How many users it admits: default 1, at most 1000."),
-            header("expiration-time", OpenApiTypes.FLOAT, "Epoch seconds, in the future: default now + 7 days."),
+            header(
+                "expiration-time",
+                OpenApiTypes.FLOAT,
+                "Epoch seconds, in the future: default now + 7 days (also spelt expiration_time).",
+            ),
         ],
         responses=shapes.TeahazInviteSerializer,
     )
     def get(self, request: Request, chatroom_id: str) -> Response:
         refuse_cross_site_navigation(request)
         raw_uses = get_param(request, "uses")
-        raw_expiry = get_param(request, "expiration-time")
+        raw_expiry = param(request, "expiration-time")
         uses = param_integer(raw_uses, name="uses") if raw_uses is not None else 1
         expires_at = param_epoch(raw_expiry, name="expiration-time") if raw_expiry is not None else None
         access = self.enter(request)
         access.require_moderator()
         rate_limit_hit(scope="invite_create", user_id=request.user.pk, address=client_address(request))
         invite = invite_create(chatroom=access.chatroom, created_by=request.user, uses=uses, expires_at=expires_at)
-        return Response(invite_json(invite))
+        return Response(invite_json(invite, dialect=request_dialect(request)))
 
     @extend_schema(request=shapes.TeahazInviteRedeemSerializer, responses=shapes.TeahazChatroomDataSerializer)
     def post(self, request: Request, chatroom_id: str) -> Response:
-        body = shapes.TeahazInviteRedeemSerializer(data=request_object(request))
+        data = request_object(request)
+        body = shapes.TeahazInviteRedeemSerializer(data=data)
         body.is_valid(raise_exception=True)
         _participant, user = invite_redeem(
             invite_id=body.validated_data["inviteID"],
@@ -321,4 +417,4 @@ class InvitesView(TeahazView):
             password=body.validated_data["password"],
             address=client_address(request),
         )
-        return logged_in_response(request, user=user, chatroom_id=self.chatroom_id)
+        return logged_in_response(request, user=user, chatroom_id=self.chatroom_id, dialect=spelling_dialect(data))

@@ -11,6 +11,7 @@ from tests.conftest import PASSWORD
 API = "/api/v0"
 NEW_CHANNEL = "made-here"
 POSTED = "posted here"
+FILE_DATA = "AAECAw=="  # the bytes 0, 1, 2, 3 in base64
 
 
 def _url(endpoint: str, world: World) -> str:
@@ -43,6 +44,10 @@ def _post(endpoint: str, body: dict) -> Perform:
 
 def _post_message(client: APIClient, world: World) -> Answer:
     return _post("messages", {"channelID": str(world.side.pk), "data": POSTED})(client, world)
+
+
+def _post_file(client: APIClient, world: World) -> Answer:
+    return _post("files", {"channelID": str(world.side.pk), "data": FILE_DATA})(client, world)
 
 
 def _lists_side(channels: list[dict], world: World) -> bool:
@@ -124,6 +129,17 @@ OPERATIONS = (
         _post_message,
         shows=lambda response, world: response.json()["data"] == POSTED,
         stored=lambda world: Message.objects.filter(channel=world.side, author=world.user, text=POSTED).exists(),
+    ),
+    Operation(
+        "files.post",
+        "POST",
+        "/files/{}",
+        Need.WRITE,
+        _post_file,
+        shows=lambda response, world: (response.json()["type"], response.json()["data"]) == ("file", FILE_DATA),
+        stored=lambda world: Message.objects.filter(
+            channel=world.side, author=world.user, kind=Message.Kind.FILE, file__isnull=False
+        ).exists(),
     ),
     Operation(
         "invites.get",

@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from chat.models import Message, ModerationLog, Participant
+from chat.models import Channel, Message, MessageFile, ModerationLog, Participant
 from chat.services.chatrooms import chatroom_create
+from chat.services.files import file_post
 from chat.services.messages import message_hide, message_post
 from tests.access import access_of
 from tests.chat.admin.helpers import (
@@ -262,3 +263,33 @@ def test_the_hide_control_is_styled_like_the_admins_own(admin_client, member_par
     assert 'href="/static/chat/admin.css"' in page.content.decode()
     stylesheet = Path(finders.find("chat/admin.css")).read_text(encoding="utf-8")
     assert ".object-tools button {" in stylesheet and "var(--object-tools-bg)" in stylesheet
+
+
+def test_a_file_message_shows_its_name_and_size_and_can_be_hidden(admin_client, admin_user, member_participant):
+    message, _created = file_post(
+        access=access_of(member_participant),
+        channel_id=Channel.objects.get(chatroom=member_participant.chatroom, is_default=True).pk,
+        content=b"\x00" * 2048,
+        name="report.pdf",
+    )
+
+    page = admin_client.get(change_url(message))
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "report.pdf" in content and "2048 bytes" in content
+    assert "File report.pdf (2.0 KiB)" in listed_page(admin_client)
+    form = form_holding(run_action(admin_client, Message, "hide_messages", [message]), "reason")
+    form["reason"] = ["spam"]
+    assert admin_client.post(changelist_url(Message), form).status_code == 302
+    message.refresh_from_db()
+    assert message.hidden_at is not None and message.hidden_by == admin_user
+    assert MessageFile.objects.filter(message=message).exists()
+
+
+def test_a_text_message_page_has_no_file_section(admin_client, member_participant):
+    page = admin_client.get(change_url(post(member_participant, "just words")))
+    assert page.status_code == 200 and "file name" not in page.content.decode()
+
+
+def listed_page(admin_client) -> str:
+    return admin_client.get(changelist_url(Message)).content.decode()
