@@ -50,7 +50,8 @@ def changelist(model: type[Model], **params: str) -> str:
 
 
 def dashboard_figures(request: HttpRequest) -> list[Figure]:
-    """The counts the operator may see, one cheap query each (every one is served by an index)."""
+    """The counts the operator may see, one query each: the message counts read an index and stop at the cap; the
+    chatroom and participant tables are the size of the community, not of its history."""
     user = request.user
     start, end = today_bounds()
     today = {"__gte": str(start), "__lt": str(end)}
