@@ -1,7 +1,7 @@
 """Invites in the moderation desk: their state at a glance, their redemptions, and bulk revocation."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from chat.admin.base import ModerationAdmin, adopt, shortened, timestamp
-from invites.models import Invite, InviteRedemption
+from chat.admin.base import ModerationAdmin, adopt, operator, shortened, timestamp
+from invites.models import Invite, InviteQuerySet, InviteRedemption
 from invites.services import invite_create, invite_revoke
 
 
@@ -25,8 +25,9 @@ class InviteStateFilter(admin.SimpleListFilter):
         return list(Invite.State.choices)
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() in Invite.State.values:
-            return queryset.in_state(self.value())
+        state = self.value()
+        if state in Invite.State.values:
+            return cast(InviteQuerySet, queryset).in_state(state)
         return queryset
 
 
@@ -125,7 +126,7 @@ class InviteAdmin(ModerationAdmin):
     def save_model(self, request: HttpRequest, obj: Invite, form: forms.ModelForm, change: bool) -> None:
         created = invite_create(
             chatroom=form.cleaned_data["chatroom"],
-            created_by=request.user,
+            created_by=operator(request),
             uses=form.cleaned_data["uses"],
             expires_at=form.cleaned_data["expires_at"],
         )
@@ -136,4 +137,4 @@ class InviteAdmin(ModerationAdmin):
         if self.too_many(request, queryset):
             return
         live = queryset.filter(revoked_at__isnull=True).select_related("chatroom")
-        self.apply_each(request, live, lambda invite: invite_revoke(invite=invite, actor=request.user), "Revoked")
+        self.apply_each(request, live, lambda invite: invite_revoke(invite=invite, actor=operator(request)), "Revoked")

@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Model, QuerySet
@@ -21,9 +22,17 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from chat.exceptions import ChatError
-from chat.models import Chatroom
+from chat.models import Chatroom, User
 
 ModelT = TypeVar("ModelT", bound=Model)
+
+
+def operator(request: HttpRequest) -> User:
+    """The staff member behind an admin request, as the services' `actor` (the admin site admits no one else)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
 
 # A bulk action walks its objects one service call at a time; beyond this, ask the operator to narrow the selection.
 BULK_ACTION_LIMIT = 1000

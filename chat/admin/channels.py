@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from chat.admin.base import adopt, shortened, timestamp
+from chat.admin.base import adopt, operator, shortened, timestamp
 from chat.models import Channel, ChannelGrant, User
 from chat.services.chatrooms import channel_create, grant_clear, grant_set
 
@@ -94,14 +94,14 @@ class ChannelAdmin(admin.ModelAdmin):
         for grant_form in formset.initial_forms:
             original_user = User.objects.get(pk=grant_form.initial["user"])
             if grant_form in formset.deleted_forms:
-                grant_clear(channel=channel, user=original_user, actor=request.user)
+                grant_clear(channel=channel, user=original_user, actor=operator(request))
                 formset.deleted_objects.append(grant_form.instance)
             elif grant_form.has_changed():
                 data = grant_form.cleaned_data
                 if data["user"].pk != original_user.pk:
-                    grant_clear(channel=channel, user=original_user, actor=request.user)
+                    grant_clear(channel=channel, user=original_user, actor=operator(request))
                 grant = grant_set(
-                    channel=channel, user=data["user"], r=data["r"], w=data["w"], x=data["x"], actor=request.user
+                    channel=channel, user=data["user"], r=data["r"], w=data["w"], x=data["x"], actor=operator(request)
                 )
                 formset.changed_objects.append((grant, grant_form.changed_data))
         for grant_form in formset.extra_forms:
@@ -109,6 +109,6 @@ class ChannelAdmin(admin.ModelAdmin):
                 continue
             data = grant_form.cleaned_data
             grant = grant_set(
-                channel=channel, user=data["user"], r=data["r"], w=data["w"], x=data["x"], actor=request.user
+                channel=channel, user=data["user"], r=data["r"], w=data["w"], x=data["x"], actor=operator(request)
             )
             formset.new_objects.append(grant)

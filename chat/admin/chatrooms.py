@@ -12,8 +12,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from chat.admin.base import ChatroomFilter, ModerationAdmin, adopt, shortened, timestamp
-from chat.models import Channel, Chatroom, Message, Participant, User
+from chat.admin.base import ChatroomFilter, ModerationAdmin, adopt, operator, shortened, timestamp
+from chat.models import Channel, Chatroom, Message, Participant, ParticipantQuerySet, User
 from chat.services.chatrooms import chatroom_create, chatroom_rename
 from chat.services.participants import (
     participant_add,
@@ -257,19 +257,19 @@ class ParticipantAdmin(ModerationAdmin):
 
     def save_model(self, request: HttpRequest, obj: Participant, form: forms.ModelForm, change: bool) -> None:
         participant, _created = participant_add(
-            chatroom=form.cleaned_data["chatroom"], user=form.cleaned_data["user"], invited_by=request.user
+            chatroom=form.cleaned_data["chatroom"], user=form.cleaned_data["user"], invited_by=operator(request)
         )
         adopt(obj, participant)
 
     def delete_model(self, request: HttpRequest, obj: Participant) -> None:
-        participant_remove(participant=obj, actor=request.user)
+        participant_remove(participant=obj, actor=operator(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for participant in queryset.select_related("user", "chatroom"):
-            participant_remove(participant=participant, actor=request.user)
+            participant_remove(participant=participant, actor=operator(request))
 
     def _active(self, queryset: QuerySet) -> QuerySet:
-        return queryset.active().select_related("user", "chatroom")
+        return cast(ParticipantQuerySet, queryset).active().select_related("user", "chatroom")
 
     @admin.action(description="Ban selected participants (asks for a reason)", permissions=["moderate"])
     def ban(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
@@ -279,7 +279,7 @@ class ParticipantAdmin(ModerationAdmin):
             action="ban",
             title="Ban participants",
             apply=lambda participant, reason: participant_ban(
-                participant=participant, actor=request.user, reason=reason
+                participant=participant, actor=operator(request), reason=reason
             ),
             done="Banned",
         )
@@ -292,7 +292,7 @@ class ParticipantAdmin(ModerationAdmin):
         self.apply_each(
             request,
             banned,
-            lambda participant: participant_unban(participant=participant, actor=request.user),
+            lambda participant: participant_unban(participant=participant, actor=operator(request)),
             "Unbanned",
         )
 
@@ -302,7 +302,7 @@ class ParticipantAdmin(ModerationAdmin):
         self.apply_each(
             request,
             queryset.select_related("user", "chatroom"),
-            lambda participant: participant_set_role(participant=participant, role=role, actor=request.user),
+            lambda participant: participant_set_role(participant=participant, role=role, actor=operator(request)),
             f"Now {role}",
         )
 

@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from chat.admin.base import ChatroomFilter, CheapCountPaginator, ModerationAdmin, cut, timestamp, uuid_or_none
+from chat.admin.base import ChatroomFilter, CheapCountPaginator, ModerationAdmin, cut, operator, timestamp, uuid_or_none
 from chat.models import Channel, Message, MessageFile
 from chat.services.messages import message_hide, message_unhide
 from chat.text import text_to_html
@@ -218,7 +218,7 @@ class MessageAdmin(ModerationAdmin):
             self._full(queryset.filter(hidden_at__isnull=True)),
             action="hide_messages",
             title="Hide messages",
-            apply=lambda message, reason: message_hide(message=message, actor=request.user, reason=reason),
+            apply=lambda message, reason: message_hide(message=message, actor=operator(request), reason=reason),
             done="Hidden",
         )
 
@@ -227,4 +227,6 @@ class MessageAdmin(ModerationAdmin):
         hidden = self._full(queryset.filter(hidden_at__isnull=False))
         if self.too_many(request, hidden):
             return
-        self.apply_each(request, hidden, lambda message: message_unhide(message=message, actor=request.user), "Shown")
+        self.apply_each(
+            request, hidden, lambda message: message_unhide(message=message, actor=operator(request)), "Shown"
+        )

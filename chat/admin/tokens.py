@@ -1,6 +1,6 @@
 """Bearer tokens and Teahaz log-ins: issued once, revoked in bulk."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from chat.admin.base import CheapCountPaginator, ModerationAdmin, adopt, shortened, timestamp
-from chat.models import AuthToken
+from chat.admin.base import CheapCountPaginator, ModerationAdmin, adopt, operator, shortened, timestamp
+from chat.models import AuthToken, AuthTokenQuerySet
 from chat.services.tokens import OPERATOR_TOKEN_MAX_DAYS, token_issue_by_operator, token_revoke_by_operator
 
 
@@ -32,11 +32,11 @@ class TokenStateFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "valid":
-            return queryset.valid()
+            return cast(AuthTokenQuerySet, queryset).valid()
         if self.value() == "expired":
-            return queryset.expired()
+            return cast(AuthTokenQuerySet, queryset).expired()
         if self.value() == "revoked":
-            return queryset.revoked()
+            return cast(AuthTokenQuerySet, queryset).revoked()
         return queryset
 
 
@@ -103,7 +103,7 @@ class AuthTokenAdmin(ModerationAdmin):
     def save_model(self, request: HttpRequest, obj: AuthToken, form: forms.Form, change: bool) -> None:
         raw, token = token_issue_by_operator(
             user=form.cleaned_data["user"],
-            actor=request.user,
+            actor=operator(request),
             name=form.cleaned_data["name"] or f"issued in the admin by {request.user}",
             ttl_seconds=form.cleaned_data["days"] * 86400,
         )
@@ -128,7 +128,7 @@ class AuthTokenAdmin(ModerationAdmin):
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet) -> None:
         if self.too_many(request, queryset):
             return
-        tokens = queryset.unrevoked().select_related("user", "chatroom")
+        tokens = cast(AuthTokenQuerySet, queryset).unrevoked().select_related("user", "chatroom")
         self.apply_each(
-            request, tokens, lambda token: token_revoke_by_operator(token=token, actor=request.user), "Revoked"
+            request, tokens, lambda token: token_revoke_by_operator(token=token, actor=operator(request)), "Revoked"
         )

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from chat.admin.base import timestamp
+from chat.admin.base import operator, timestamp
 from chat.models import User
 from chat.services.accounts import users_delete
 
@@ -81,4 +81,4 @@ class ChatUserAdmin(UserAdmin):
         self.delete_queryset(request, User.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        users_delete(users=queryset, actor=request.user)
+        users_delete(users=queryset, actor=operator(request))
