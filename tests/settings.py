@@ -13,6 +13,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # The suite never collects static files; WhiteNoise need not look for them.
-STATIC_ROOT = None
+STATIC_ROOT = None  # type: ignore[assignment]
 # The abuse limits would trip tests that send many messages; their own tests turn them on.
 CHAT_RATE_LIMITS_ENABLED = False

@@ -13,11 +13,11 @@ from chat import exceptions as domain
 
 RAISES = {
     "chat_error": (domain.ChatError(), 400),
-    "invalid": (domain.Invalid("Bad input.", code="invalid_topic"), 400),
+    "invalid": (domain.Invalid("Bad input.", code=domain.Code.INVALID_TOPIC), 400),
     "not_authenticated": (domain.NotAuthenticated(), 401),
     "forbidden": (domain.Forbidden(), 403),
     "not_participant": (domain.NotParticipant(), 403),
-    "not_found": (domain.NotFound("Chatroom not found.", code="chatroom_not_found"), 404),
+    "not_found": (domain.NotFound("Chatroom not found.", code=domain.Code.CHATROOM_NOT_FOUND), 404),
     "conflict": (domain.Conflict(), 409),
     "too_large": (domain.TooLarge(), 413),
     "throttled": (domain.Throttled(retry_after=42), 429),

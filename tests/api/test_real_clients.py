@@ -21,6 +21,7 @@ import re
 import uuid
 from datetime import datetime
 from http.cookies import SimpleCookie
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -405,7 +406,7 @@ def test_teahaz_python_client_session(db, make_user):
     assert Invite.objects.get(pk=invite_data["inviteID"]).uses_left == 1
 
 
-def node_client(**extra: str) -> APIClient:
+def node_client(**extra: Any) -> APIClient:
     """teahaz.js under Node: axios 0.21, no Origin, no cookie jar (the cookie is sent by hand)."""
     return APIClient(HTTP_ACCEPT="application/json, text/plain, */*", HTTP_USER_AGENT="axios/0.21.1", **extra)
 

@@ -60,6 +60,7 @@ def build(settings, tmp_path) -> Path:
 
 def browse(url: str, tmp_path: Path) -> tuple[str, str]:
     """The DOM Chromium ends with after loading the URL and running its scripts, and the browser's log."""
+    assert CHROMIUM is not None
     done = subprocess.run(
         [
             CHROMIUM,

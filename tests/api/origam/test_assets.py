@@ -119,7 +119,9 @@ def run_gate(page: bytes, href: str, *, token: str) -> str | None:
     """Where the page's gate sends a browser at this URL: a path, or None when it lets the client load."""
     script_url, login_url = gate_of(page)
     assert script_url.startswith("/static/")
-    source = Path(finders.find(script_url.removeprefix("/static/"))).read_text()
+    found = finders.find(script_url.removeprefix("/static/"))
+    assert isinstance(found, str)
+    source = Path(found).read_text()
     done = subprocess.run(
         ["node", "-e", GATE_HARNESS, source, href, login_url, token], capture_output=True, check=True, text=True
     )

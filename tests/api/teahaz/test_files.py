@@ -4,9 +4,10 @@ import base64
 import hashlib
 import uuid
 from pathlib import Path
+from typing import cast
 
 import pytest
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, storages
 from rest_framework.test import APIClient
 
 from chat.models import Channel, ChannelGrant, Chatroom, Message, MessageFile, User
@@ -196,4 +197,5 @@ def test_the_same_file_sent_at_once_stores_one_file(member, chatroom):
 
 def storage_files(chatroom: Chatroom) -> list:
     """Every file the storage holds for the chatroom: a lost race must leave none behind."""
-    return list((Path(storages["chat_files"].location) / "chatrooms" / str(chatroom.pk)).iterdir())
+    storage = cast(FileSystemStorage, storages["chat_files"])
+    return list((Path(storage.location) / "chatrooms" / str(chatroom.pk)).iterdir())

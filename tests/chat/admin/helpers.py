@@ -3,6 +3,7 @@
 import re
 from html.parser import HTMLParser
 
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -50,12 +51,12 @@ class _FormInputs(HTMLParser):
             if kind == "submit" or (kind == "checkbox" and "checked" not in attributes):
                 return
             default = "on" if kind == "checkbox" else ""
-            self._current.append((attributes["name"], attributes.get("value") or default))
+            self._current.append((attributes["name"] or "", attributes.get("value") or default))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "select" and self._select:
             # A single select without a chosen option submits its first one.
-            if not self._chosen and not self._multiple and self._options:
+            if self._current is not None and not self._chosen and not self._multiple and self._options:
                 self._current.append((self._select, self._options[0]))
             self._select = None
         if tag == "form" and self._current is not None:
@@ -83,7 +84,7 @@ def form_holding(response, field: str, press: str | None = None) -> dict[str, li
     return parser.form(press)
 
 
-def changelist_url(model: type) -> str:
+def changelist_url(model: type[Model]) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
 
 
