@@ -24,6 +24,10 @@ class Code(StrEnum):
     REQUIRED = "required"
     BAD_REQUEST = "bad_request"
     SERVER_ERROR = "server_error"
+    # The server's edge: outages of the database or cache, request bodies it cannot take.
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    LENGTH_REQUIRED = "length_required"
+    INVALID_CONTENT_LENGTH = "invalid_content_length"
     # Accounts, log-ins and tokens.
     INVALID_USERNAME = "invalid_username"
     INVALID_PASSWORD = "invalid_password"
@@ -85,6 +89,8 @@ class Code(StrEnum):
     AVATAR_FORMAT = "avatar_format"
     AVATAR_DIMENSIONS = "avatar_dimensions"
     AVATAR_EXTENSION = "avatar_extension"
+    # History retention.
+    INVALID_RETENTION = "invalid_retention"
     # The Origam wire.
     INVALID_TOPIC = "invalid_topic"
     # The Teahaz wire: its request parameters keep the names the clients send.

@@ -16,13 +16,15 @@ from typing import Any
 import orjson
 from django.conf import settings
 
+from chat.exceptions import Code
+
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 READ_SIZE = 64 * 1024
 
 
-def _answer(start_response: StartResponse, status: str, detail: str, code: str) -> list[bytes]:
+def _answer(start_response: StartResponse, status: str, detail: str, code: Code) -> list[bytes]:
     body = orjson.dumps({"detail": detail, "code": code})
     start_response(
         status,
@@ -56,20 +58,22 @@ class RequestBodyLimits:
                     start_response,
                     "411 Length Required",
                     "This server cannot read a chunked body here; send Content-Length.",
-                    "length_required",
+                    Code.LENGTH_REQUIRED,
                 )
             body = stream.read(limit + 1)
             if len(body) > limit:
                 _drain(stream, settings.CHAT_REQUEST_DRAIN_BYTES)
-                return _answer(start_response, "413 Request Entity Too Large", too_large, "too_large")
+                return _answer(start_response, "413 Request Entity Too Large", too_large, Code.TOO_LARGE)
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
             return self.app(environ, start_response)
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return _answer(start_response, "400 Bad Request", "The Content-Length is not a number.", "bad_request")
+            return _answer(
+                start_response, "400 Bad Request", "The Content-Length is not a number.", Code.INVALID_CONTENT_LENGTH
+            )
         if length > limit:
             _drain(stream, min(length, settings.CHAT_REQUEST_DRAIN_BYTES))
-            return _answer(start_response, "413 Request Entity Too Large", too_large, "too_large")
+            return _answer(start_response, "413 Request Entity Too Large", too_large, Code.TOO_LARGE)
         return self.app(environ, start_response)

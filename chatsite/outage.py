@@ -20,6 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chat.api.errors import error_body, json_server_error
+from chat.exceptions import Code
 
 logger = logging.getLogger("chatsite.outage")
 
@@ -79,7 +80,7 @@ def service_unavailable(service: str) -> JsonResponse:
     """The 503 answer: the usual error body and a Retry-After."""
     response = JsonResponse(
         error_body(
-            f"The service is unavailable: its {service} cannot be reached. Try again later.", "service_unavailable"
+            f"The service is unavailable: its {service} cannot be reached. Try again later.", Code.SERVICE_UNAVAILABLE
         ),
         status=503,
     )

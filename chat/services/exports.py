@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from chat.exceptions import NotFound
+from chat.exceptions import Code, NotFound
 from chat.models import Chatroom, Message, Participant, User
 from chat.services.moderation import moderation_log_add
 
@@ -36,7 +36,7 @@ def chatroom_export(
     """Writes the chatroom, then each participant, then each message (oldest first), one JSON object a line."""
     chatroom = Chatroom.objects.filter(pk=chatroom_id).first()
     if chatroom is None:
-        raise NotFound("Chatroom not found.", code="chatroom_not_found")
+        raise NotFound("Chatroom not found.", code=Code.CHATROOM_NOT_FOUND)
     counts = {"participant": 0, "message": 0}
     for line in _lines(chatroom):
         write(orjson.dumps(line, default=str) + b"\n")

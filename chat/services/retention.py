@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from chat.exceptions import Invalid
+from chat.exceptions import Code, Invalid
 from chat.models import Chatroom, Message, User
 from chat.services.moderation import moderation_log_add
 
@@ -20,7 +20,7 @@ def history_purge(*, older_than_days: int, hidden_only: bool, actor: User | None
     Each chatroom that lost messages gets one moderation log row saying how many and up to when.
     """
     if older_than_days < 1:
-        raise Invalid("The retention must be at least one day.", code="retention_invalid")
+        raise Invalid("The retention must be at least one day.", code=Code.INVALID_RETENTION)
     cutoff: datetime = timezone.now() - timedelta(days=older_than_days)
     doomed = Message.objects.filter(sent_at__lt=cutoff)
     if hidden_only:

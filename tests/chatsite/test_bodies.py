@@ -48,4 +48,6 @@ def test_the_drain_is_bounded(settings):
 
 
 def test_a_content_length_that_is_not_a_number_is_400():
-    assert call({"CONTENT_LENGTH": "ten"})[0] == "400 Bad Request"
+    status, body, reached = call({"CONTENT_LENGTH": "ten"})
+    assert status == "400 Bad Request" and not reached
+    assert b'"code":"invalid_content_length"' in body
