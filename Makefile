@@ -42,6 +42,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=1 $(BIN)/gunicorn --check-config -c deploy/gunicorn.conf.py chatsite.wsgi
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
