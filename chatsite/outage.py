@@ -1,8 +1,8 @@
 """The database or the cache unreachable: 503 with Retry-After, one log line per outage, recovery on its own.
 
 A request that hits an outage error answers `{"detail", "code": "service_unavailable"}`; the first one
-logs a warning, later ones during the same outage log nothing; once a request succeeds again each
-process probes the service that failed and logs its recovery. Connections recover by themselves:
+logs a warning, later ones during the same outage log nothing; once requests succeed again each
+process notices the service is back and logs its recovery. Connections recover by themselves:
 Django drops a connection that failed at the end of its request and opens a new one on the next.
 """
 
@@ -31,6 +31,8 @@ OUTAGE_ERRORS = DATABASE_ERRORS + CACHE_ERRORS
 _lock = threading.Lock()
 # Service ("database", "cache") -> when this process first saw it fail.
 _down_since: dict[str, float] = {}
+# When this process last asked an unreachable cache whether it is back.
+_cache_probed_at = 0.0
 
 
 def service_of(exc: BaseException) -> str | None:
@@ -55,19 +57,29 @@ def outage_begin(service: str, exc: BaseException) -> None:
 
 
 def _reachable(service: str) -> bool:
+    """Whether a failed service answers again, without making requests wait on one that does not.
+
+    The database counts as back when the request that just succeeded holds an open connection (it
+    connected, or reused one that works); nothing is probed, so while the host is unreachable no
+    request waits for a connection timeout it did not need. The cache is probed, at most once per
+    Retry-After interval per process.
+    """
+    if service == "database":
+        return connection.connection is not None
+    global _cache_probed_at
+    now = time.monotonic()
+    if now - _cache_probed_at < settings.CHAT_OUTAGE_RETRY_AFTER_SECONDS:
+        return False
+    _cache_probed_at = now
     try:
-        if service == "database":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-        else:
-            cache.get("chatsite:outage-probe")
-    except OUTAGE_ERRORS:
+        cache.get("chatsite:outage-probe")
+    except CACHE_ERRORS:
         return False
     return True
 
 
 def outage_check_recovery() -> None:
-    """During an outage, probes each failed service once per request that did not fail, and logs its return."""
+    """During an outage, after a request that did not fail, checks each failed service and logs its return."""
     for service in list(_down_since):
         if _reachable(service):
             with _lock:

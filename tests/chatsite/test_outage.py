@@ -92,3 +92,42 @@ def test_any_other_error_is_still_a_500(rf):
     except ValueError:
         response = outage.server_error(rf.get("/"))
     assert response.status_code == 500
+
+
+@pytest.mark.django_db
+def test_a_request_that_needs_no_database_does_not_end_the_outage(bearer, member, caplog):
+    client = bearer(member)
+    with unreachable_database():
+        assert client.get("/chatrooms/Chat").status_code == 503
+    connection_before = outage.connection.connection
+    outage.connection.connection = None  # what Django leaves after closing the connection that failed
+    try:
+        assert client.get("/healthz").status_code == 200
+        assert "database" in outage._down_since
+    finally:
+        outage.connection.connection = connection_before
+    assert client.get("/chatrooms/Chat").status_code == 200
+    assert outage._down_since == {}
+
+
+@pytest.mark.django_db
+def test_the_cache_is_probed_again_at_most_once_per_retry_interval(api_client, member, settings, caplog):
+    refused = RedisConnectionError("refused")
+    with (
+        mock.patch("django.core.cache.cache.get", side_effect=refused) as get,
+        mock.patch("django.core.cache.cache.get_many", side_effect=refused),
+        mock.patch("django.core.cache.cache.add", side_effect=refused),
+    ):
+        body = {"username": "member", "password": "x"}
+        assert api_client.post("/api/auth/token", body, format="json").status_code == 503
+        get.reset_mock()
+        assert api_client.get("/healthz").status_code == 200
+        assert api_client.get("/healthz").status_code == 200
+        assert get.call_count == 1
+    assert "cache" in outage._down_since
+    settings.CHAT_OUTAGE_RETRY_AFTER_SECONDS = 0
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="chatsite.outage"):
+        api_client.get("/healthz")
+    assert outage._down_since == {}
+    assert [record.getMessage()[:33] for record in caplog.records] == ["The cache is reachable again afte"]
