@@ -26,8 +26,11 @@ def _lines(chatroom: Chatroom) -> Iterator[dict[str, Any]]:
         }
     messages = Message.objects.filter(chatroom=chatroom).order_by("sent_at", "id")
     fields = ("id", "channel_id", "author_id", "kind", "format", "body", "key_id", "reply_to_id", "sent_at")
-    for row in messages.values(*fields, "hidden_at", "hidden_reason").iterator(chunk_size=2000):
-        yield {"type": "message", **row}
+    # A file message's content stays in file storage: the export names it (and the backup of that storage keeps it).
+    extra = ("hidden_at", "hidden_reason", "file__name", "file__size", "file__content")
+    for row in messages.values(*fields, *extra).iterator(chunk_size=2000):
+        file = {"name": row.pop("file__name"), "size": row.pop("file__size"), "stored_as": row.pop("file__content")}
+        yield {"type": "message", **row, "file": file if file["stored_as"] else None}
 
 
 def chatroom_export(

@@ -48,6 +48,7 @@ def test_export_writes_the_chatroom_its_participants_and_every_message_oldest_fi
     assert stored.index(str(old.pk)) < stored.index(str(hidden.pk)) < stored.index(str(new.pk))
     assert messages[str(old.pk)]["body"] == "first" and messages[str(old.pk)]["author_id"] == str(member.pk)
     assert messages[str(hidden.pk)]["hidden_at"] is not None and messages[str(new.pk)]["hidden_at"] is None
+    assert messages[str(new.pk)]["file"] is None
     assert f"Exported 2 participants and {len(stored)} messages." in capsys.readouterr().err
     log = ModerationLog.objects.get(action="chatroom_export")
     assert log.chatroom == chatroom and log.target == f"{len(stored)} messages, 2 participants"
@@ -132,3 +133,41 @@ def test_purge_deletes_in_batches_until_nothing_is_left(monkeypatch, owner, chat
         post(chatroom, owner, f"old {index}", days_ago=90)
     assert retention.history_purge(older_than_days=30, hidden_only=False) == 5
     assert not Message.objects.filter(kind="text").exists()
+
+
+@pytest.mark.django_db
+def test_purge_removes_the_stored_content_of_file_messages(
+    owner, chatroom, tmp_path, django_capture_on_commit_callbacks
+):
+    from chat.models import MessageFile
+    from chat.services.files import file_post
+
+    access = chatroom_access(user=owner, chatroom_id=chatroom.pk)
+    channel_id = default_channel(chatroom_id=chatroom.pk).pk
+    old, _ = file_post(access=access, channel_id=channel_id, content=b"old bytes", name="old.txt")
+    new, _ = file_post(access=access, channel_id=channel_id, content=b"new bytes", name="new.txt")
+    Message.objects.filter(pk=old.pk).update(sent_at=timezone.now() - timedelta(days=60))
+    old_name, new_name = (MessageFile.objects.get(pk=message.pk).content.name for message in (old, new))
+    assert (tmp_path / old_name).is_file()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("purge_history", "--older-than", "30")
+
+    assert not MessageFile.objects.filter(pk=old.pk).exists()
+    assert not (tmp_path / old_name).exists()
+    assert (tmp_path / new_name).read_bytes() == b"new bytes"
+
+
+@pytest.mark.django_db
+def test_export_names_the_stored_file_of_a_file_message(owner, chatroom, capfdbinary):
+    from chat.services.files import file_post
+
+    access = chatroom_access(user=owner, chatroom_id=chatroom.pk)
+    message, _ = file_post(
+        access=access, channel_id=default_channel(chatroom_id=chatroom.pk).pk, content=b"12345", name="notes.txt"
+    )
+    call_command("export_chatroom", str(chatroom.pk))
+    lines = [json.loads(line) for line in capfdbinary.readouterr().out.splitlines()]
+    exported = next(line for line in lines if line.get("id") == str(message.pk))
+    assert exported["kind"] == "file"
+    assert exported["file"] == {"name": "notes.txt", "size": 5, "stored_as": f"chatrooms/{chatroom.pk}/{message.pk}"}

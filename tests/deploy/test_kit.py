@@ -66,6 +66,7 @@ def test_compose_names_the_services_and_wires_them():
     assert environment["REDIS_URL"] == "redis://redis:6379/0" and environment["DJANGO_HTTPS"] == "1"
     assert "443:443" in services["proxy"]["ports"]
     assert "./Caddyfile:/etc/caddy/Caddyfile:ro" in services["proxy"]["volumes"]
+    assert {"media:/data/media", "files:/data/files"} <= set(services["app"]["volumes"])
     assert "ports" not in services["app"]  # only the proxy is reachable from outside
 
 
@@ -92,6 +93,9 @@ def test_dockerfile_is_slim_non_root_with_static_files_and_a_healthcheck():
     users = [line.split()[1] for line in lines if line.startswith("USER ")]
     assert users and users[-1] not in ("root", "0")
     assert any("collectstatic --noinput" in line for line in lines if line.startswith("RUN "))
+    # What the app writes lives in folders its user owns, outside the code.
+    assert "DJANGO_MEDIA_ROOT=/data/media \\" in lines and "CHAT_FILES_DIR=/data/files \\" in lines
+    assert any("chown chatsite:chatsite /data/media /data/files" in line for line in lines)
     healthcheck = next(index for index, line in enumerate(lines) if line.startswith("HEALTHCHECK "))
     assert "/healthz" in lines[healthcheck + 1]
 
