@@ -88,6 +88,11 @@ class RoomAccess:
                 return channel
         raise channel_not_found()
 
+    def created(self, channel: Channel) -> ChannelAccess:
+        """A channel created after this access was read, as the caller sees it (no grant can exist on it yet)."""
+        r, w, x = effective_permissions(role=self.participant.role, public=channel.public, grant=None)
+        return ChannelAccess(channel.id, channel.name, channel.public, channel.is_default, r, w, x)
+
     def holds(self, channel: ChannelAccess) -> bool:
         """Whether this channel, with these rights, was taken from this access."""
         return channel in self.channels

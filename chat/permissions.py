@@ -6,9 +6,7 @@ Adapters do not call this directly: `chat.access.chatroom_enter` applies it when
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import FilteredRelation, Q
-
-from chat.models import Channel, Participant, role_may_moderate
+from chat.models import role_may_moderate
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,21 +33,3 @@ def effective_permissions(
     if grant is not None:
         return grant
     return public, public, False
-
-
-def channel_access_list(*, participant: Participant) -> list[ChannelAccess]:
-    """Every channel of the participant's chatroom with that participant's r/w/x, in one query."""
-    rows = (
-        Channel.objects.filter(chatroom_id=participant.chatroom_id)
-        .annotate(my_grant=FilteredRelation("grants", condition=Q(grants__user_id=participant.user_id)))
-        .order_by("created_at", "id")
-        .values_list("id", "name", "public", "is_default", "my_grant__id", "my_grant__r", "my_grant__w", "my_grant__x")
-    )
-    channels = []
-    for channel_id, name, public, is_default, grant_id, r, w, x in rows:
-        grant = (r, w, x) if grant_id is not None else None
-        cr, cw, cx = effective_permissions(
-            role=participant.role, public=public, grant=grant, active=participant.is_active
-        )
-        channels.append(ChannelAccess(channel_id, name, public, is_default, cr, cw, cx))
-    return channels

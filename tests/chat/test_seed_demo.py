@@ -3,9 +3,9 @@
 import pytest
 from django.core.management import call_command
 
+from chat.access import chatroom_access
 from chat.management.commands.seed_demo import CHATROOM_NAME, DEMO_PASSWORD
 from chat.models import Channel, ChannelGrant, Chatroom, Message, ModerationLog, Participant, User
-from chat.permissions import channel_access_list
 from invites.models import Invite
 
 
@@ -33,7 +33,7 @@ def test_seed_demo_fills_a_demo_chatroom_and_says_how_to_log_in(capsys):
     grant = ChannelGrant.objects.get(channel=staff)
     assert (grant.user.username, grant.r, grant.w, grant.x) == ("bob", True, True, False)
     access = {
-        name: {c.name: c.r for c in channel_access_list(participant=Participant.objects.get(chatroom=room, user=user))}
+        name: {c.name: c.r for c in chatroom_access(user=user, chatroom_id=room.pk).channels}
         for name, user in users.items()
     }
     assert access["bob"]["staff"] and not access["carol"]["staff"]

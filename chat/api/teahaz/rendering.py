@@ -11,11 +11,11 @@ from typing import Any
 from chat.access import RoomAccess
 from chat.api.teahaz.dialect import Dialect
 from chat.api.teahaz.params import epoch
-from chat.models import Channel, Message, Participant, User
-from chat.permissions import ChannelAccess, effective_permissions
+from chat.models import Message, User
+from chat.permissions import ChannelAccess
 from chat.selectors.chatrooms import participant_rows
 from chat.selectors.files import file_contents
-from chat.text import encode_base64_text
+from chat.text import encode_base64_text, shown_name
 from invites.models import Invite
 
 NO_COLOR = {"r": 0, "g": 0, "b": 0}
@@ -34,20 +34,11 @@ def channel_json(channel: ChannelAccess, *, dialect: Dialect) -> dict:
     return answer
 
 
-def new_channel_json(channel: Channel, *, participant: Participant, dialect: Dialect) -> dict:
-    """A channel just created, with the creator's permissions on it (no grant can exist yet)."""
-    r, w, x = effective_permissions(
-        role=participant.role, public=channel.public, grant=None, active=participant.is_active
-    )
-    access = ChannelAccess(channel.id, channel.name, channel.public, channel.is_default, r, w, x)
-    return channel_json(access, dialect=dialect)
-
-
 def user_json(*, user_id: object, username: str, display_name: str, color: Mapping[str, int], dialect: Dialect) -> dict:
     """User: 2022 clients read `nickname` (the display name) and spell the colour both ways."""
     answer: dict[str, Any] = {"userID": user_id, "username": username, "color": dict(color)}
     if dialect is Dialect.V2022:
-        answer["nickname"] = display_name or username
+        answer["nickname"] = shown_name(display_name=display_name, username=username)
         answer["colour"] = dict(color)
     return answer
 

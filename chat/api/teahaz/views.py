@@ -40,7 +40,6 @@ from chat.api.teahaz.rendering import (
     message_json,
     message_row,
     messages_json,
-    new_channel_json,
     user_row_json,
 )
 from chat.exceptions import Code, Invalid, NotAuthenticated, NotFound, NotParticipant
@@ -268,7 +267,7 @@ class ChannelsView(TeahazView):
             public=body.validated_data["public"],
         )
         dialect = request_dialect(request, data)
-        return Response(new_channel_json(channel, participant=access.participant, dialect=dialect))
+        return Response(channel_json(access.created(channel), dialect=dialect))
 
 
 class MessagesView(TeahazView):
