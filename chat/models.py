@@ -8,9 +8,10 @@ from typing import cast
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.files.storage import Storage, storages
 from django.core.signals import setting_changed
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
@@ -321,6 +322,14 @@ class MessageFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or self.message_id} ({self.size} bytes)"
+
+
+@receiver(post_delete, sender=MessageFile)
+def _message_file_deleted(*, instance: MessageFile, **kwargs: object) -> None:
+    # A deleted file message (purged history, a deleted chatroom) takes its content along, once that is committed.
+    name, storage = instance.content.name, instance.content.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 class AuthTokenQuerySet(models.QuerySet["AuthToken"]):

@@ -97,3 +97,28 @@ def test_manage_py_works_on_a_bare_checkout_without_any_setting():
     )
     assert result.returncode == 0, result.stderr
     assert "No changes detected" in result.stdout
+
+
+def test_files_are_kept_in_the_project_folder_by_default():
+    result = run_python(
+        "import django; django.setup(); from django.core.files.storage import storages;"
+        "s = storages['chat_files']; print(type(s).__name__, s.location)",
+        DJANGO_DEBUG="1",
+    )
+    assert result.returncode == 0, result.stderr
+    kind, location = result.stdout.split()
+    assert (kind, Path(location)) == ("FileSystemStorage", ROOT / "uploads")
+
+
+def test_files_go_to_an_s3_compatible_bucket_when_one_is_named():
+    result = run_python(
+        "import django; django.setup(); from django.core.files.storage import storages;"
+        "s = storages['chat_files'];"
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url, s.location, s.file_overwrite)",
+        DJANGO_DEBUG="1",
+        CHAT_FILES_S3_BUCKET="chat-files",
+        CHAT_FILES_S3_ENDPOINT_URL="http://minio.internal:9000",
+        CHAT_FILES_S3_PREFIX="teahaz",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["S3Storage", "chat-files", "http://minio.internal:9000", "teahaz", "False"]
