@@ -1,26 +1,17 @@
 """History retention: deleting old messages (hidden ones only, or all), recorded in the moderation log."""
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from chat.exceptions import Code, Invalid
-from chat.models import Chatroom, Message, MessageFile, User, file_storage
+from chat.models import Chatroom, Message, User
 from chat.services.moderation import moderation_log_add
 
 # Deleted in batches, so that a purge of years of history never holds one huge transaction and its locks.
 BATCH_SIZE = 1000
-
-
-def _files_delete(names: Sequence[str]) -> None:
-    """Removes the stored content of deleted file messages (their rows went with the messages)."""
-    storage = file_storage()
-    for name in names:
-        storage.delete(name)
 
 
 def history_purge(*, older_than_days: int, hidden_only: bool, actor: User | None = None) -> int:
@@ -41,9 +32,8 @@ def history_purge(*, older_than_days: int, hidden_only: bool, actor: User | None
             batch = list(doomed.values_list("id", flat=True)[:BATCH_SIZE])
             if not batch:
                 break
-            names = list(MessageFile.objects.filter(message_id__in=batch).values_list("content", flat=True))
+            # File messages take their stored content along (chat.models, once the deletion commits).
             Message.objects.filter(id__in=batch).delete()
-            transaction.on_commit(partial(_files_delete, names))
     kind = "hidden messages" if hidden_only else "messages"
     for chatroom in Chatroom.objects.filter(id__in=per_chatroom):
         moderation_log_add(
