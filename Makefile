@@ -34,9 +34,9 @@ demo: migrate
 test: $(VENV)/.dev-installed
 	$(BIN)/pytest
 
-# Timings of the hot reads (polledData, message pages); never part of `make test`.
+# The HTTP benchmark against a bare Django view (PostgreSQL and wrk; see benchmarks/run.py); never part of `make test`.
 bench: $(VENV)/.dev-installed
-	$(BIN)/python benchmarks/hot_paths.py
+	$(BIN)/python -m benchmarks.run
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
