@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,6 +40,8 @@ SERVER_ENV = {
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
     "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
     "DJANGO_LOG_LEVEL": "WARNING",
+    # One caller posts hundreds of messages a second: the sending limits would answer 429.
+    "CHAT_RATE_LIMITS_ENABLED": "0",
 }
 HOST = "127.0.0.1"
 WRK_INSTALL_HINT = "wrk is missing: install it with `apt-get install wrk` (Debian, Ubuntu) or `brew install wrk`."
@@ -60,6 +64,7 @@ class Scenario:
     rates: list[float] = field(default_factory=list)
     p50s: list[float] = field(default_factory=list)
     p99s: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
     queries: int | None = None
 
 
@@ -74,6 +79,77 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pid: int, *, reaped: bool = False) -> float | None:
+    """CPU seconds (user + system) of a process, with its exited children's when `reaped`; None if gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # Fields 14-17 of proc(5): utime, stime, cutime, cstime (counted here from field 3, the state).
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
+    return ticks / CLOCK_TICKS
+
+
+@dataclass
+class CpuSnapshot:
+    """CPU seconds of the server's master (with its reaped workers), of each worker and each database process."""
+
+    master: float
+    workers: dict[int, float]
+    backends: dict[int, float]
+
+    def since(self, before: "CpuSnapshot") -> float:
+        """CPU seconds spent between the two snapshots. A worker that exited in between is in the master's
+        reaped time with its whole life, so its time before the first snapshot comes off; a database
+        process that ended in between loses its share (a connection renewed after CONN_MAX_AGE)."""
+        spent = self.master - before.master
+        spent -= sum(cpu for pid, cpu in before.workers.items() if pid not in self.workers)
+        for now, then in ((self.workers, before.workers), (self.backends, before.backends)):
+            spent += sum(cpu - then.get(pid, 0.0) for pid, cpu in now.items())
+        return spent
+
+
+def server_cpu(server_pid: int, database_name: str) -> CpuSnapshot:
+    """The CPU time of the server and of the database processes serving it: a cost per request that a
+    busy machine distorts much less than requests/s."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [database_name]
+        )
+        backend_pids = [pid for (pid,) in cursor.fetchall()]
+    worker_pids = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+    worker_pids = [pid for pid in worker_pids if _parent(pid) == server_pid]
+
+    def alive(pids: list[int]) -> dict[int, float]:
+        return {pid: cpu for pid in pids if (cpu := cpu_of(pid)) is not None}
+
+    return CpuSnapshot(cpu_of(server_pid, reaped=True) or 0.0, alive(worker_pids), alive(backend_pids))
+
+
+def drained_cpu(server_pid: int, database_name: str) -> CpuSnapshot:
+    """The CPU snapshot once the server has finished the requests still queued (its CPU time stands still)."""
+    last = server_cpu(server_pid, database_name)
+    for _ in range(100):
+        time.sleep(0.3)
+        now = server_cpu(server_pid, database_name)
+        if now.since(last) < 0.02:
+            return now
+        last = now
+    return last
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -84,6 +160,8 @@ def setup_django(database_url: str) -> None:
     """This process runs the seeding and the in-process query counts against the benchmark database."""
     os.environ.update(SERVER_ENV)
     os.environ["DATABASE_URL"] = database_url
+    # Production serves collected static files; the benchmark requests none and collects none.
+    warnings.filterwarnings("ignore", message="No directory at")
     import django
 
     django.setup()
@@ -302,7 +380,17 @@ def lua_string(value: str | None) -> str:
     return "nil" if value is None else json.dumps(value)
 
 
-def wrk(scenario: Scenario, *, port: int, path: str, headers: dict[str, str], args: argparse.Namespace, seconds: int):
+def wrk(
+    scenario: Scenario,
+    *,
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    args: argparse.Namespace,
+    seconds: int,
+    log: Path,
+    warm_up: bool = False,
+) -> tuple[int, float, float, float]:
     """One wrk run: requests/s, p50 and p99 in ms; refuses a run with failed requests."""
     script = LUA.format(
         body=lua_string(scenario.body),
@@ -312,7 +400,8 @@ def wrk(scenario: Scenario, *, port: int, path: str, headers: dict[str, str], ar
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
-        command = ["wrk", "-t2", f"-c{args.connections}", f"-d{seconds}s", "-s", handle.name]
+        # A generous timeout: on a busy machine a slow answer is still an answer, to be counted in p99.
+        command = ["wrk", "-t2", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "10s", "-s", handle.name]
         output = subprocess.run(
             [*command, f"http://{HOST}:{port}{path}"], capture_output=True, text=True, check=True
         ).stdout
@@ -321,14 +410,19 @@ def wrk(scenario: Scenario, *, port: int, path: str, headers: dict[str, str], ar
     line = next(line for line in output.splitlines() if line.startswith("BENCH_RESULT"))
     requests, duration, bad_status, socket_errors, p50, p99 = (int(part) for part in line.split()[1:])
     if bad_status:
-        raise SystemExit(f"{scenario.name}: {bad_status} of {requests} answers were not 2xx/3xx")
+        raise SystemExit(
+            f"{scenario.name}: {bad_status} of {requests} answers were not 2xx/3xx; the server's log ends:\n"
+            + "\n".join(log.read_text().splitlines()[-15:])
+        )
+    if requests == 0 and not warm_up:
+        print(f"  warning: {scenario.name}: no request was answered in {seconds} s (is the machine busy?)")
     if socket_errors > requests // 100:
         print(f"  warning: {scenario.name}: {socket_errors} socket errors in {requests} requests")
-    return requests / (duration / 1e6), p50 / 1000, p99 / 1000
+    return requests, requests / (duration / 1e6), p50 / 1000, p99 / 1000
 
 
 @contextmanager
-def server(args: argparse.Namespace, database_url: str, log: Path) -> Iterator[int]:
+def server(args: argparse.Namespace, database_url: str, log: Path) -> Iterator[tuple[int, int]]:
     """The production server on a free loopback port, stopped afterwards."""
     port = free_port()
     env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url}
@@ -361,24 +455,30 @@ def server(args: argparse.Namespace, database_url: str, log: Path) -> Iterator[i
             if process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the server did not start:\n{log.read_text()[-2000:]}")
             time.sleep(0.2)
-        yield port
+        yield port, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
 def report(rows: list[Scenario], *, args: argparse.Namespace, history: int) -> None:
+    """The table: medians of the rounds, each rate and CPU cost beside the bare view's and the target."""
     bare = statistics.median(rows[0].rates)
+    bare_cpu = statistics.median(rows[0].cpu_ms or [0])
     print()
     print(
         f"{args.server}, 2 workers, wrk -c{args.connections} -d{args.duration}s, {args.rounds} rounds, "
         f"PostgreSQL, {history:,} messages and 100 participants; medians of the rounds"
     )
-    header = f"{'scenario':<34} {'req/s':>7} {'(min-max)':>13} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7}"
-    print(f"{header} {'x bare':>7}  target")
+    print(
+        f"{'scenario':<34} {'req/s':>7} {'(min-max)':>13} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7} "
+        f"{'x bare':>7} {'CPU ms':>7} {'x bare':>7}  target"
+    )
     for row in rows:
         rate = statistics.median(row.rates)
-        ratio = rate / bare
+        cpu = statistics.median(row.cpu_ms or [0])
+        ratio = rate / bare if bare else 0
+        cpu_ratio = bare_cpu / cpu if cpu else 0
         verdict = ""
         if row.minimum is not None:
             verdict = "  ok" if ratio >= row.minimum else "  below"
@@ -386,18 +486,26 @@ def report(rows: list[Scenario], *, args: argparse.Namespace, history: int) -> N
         print(
             f"{row.name:<34} {rate:>7,.0f} {spread:>13} {statistics.median(row.p50s):>7.2f} "
             f"{statistics.median(row.p99s):>7.2f} {row.queries if row.queries is not None else '-':>7} "
-            f"{ratio:>7.3f}  {row.target}{verdict}"
+            f"{ratio:>7.3f} {cpu:>7.2f} {cpu_ratio:>7.3f}  {row.target}{verdict}"
         )
+    print(
+        "CPU ms: the server's and its database processes' CPU time per request; its 'x bare' is the rate "
+        "ratio an otherwise idle machine would show, and it is far less disturbed by other load than req/s."
+    )
     by_name = {row.name: statistics.median(row.rates) for row in rows}
     for protocol in ("Teahaz count: 100", "Origam messages limit=100"):
-        small = next(rate for name, rate in by_name.items() if name.startswith(protocol) and "(1k)" in name)
-        large = next(rate for name, rate in by_name.items() if name.startswith(protocol) and "(1k)" not in name)
+        small = next((rate for name, rate in by_name.items() if name.startswith(protocol) and "(1k)" in name), 0)
+        large = next((rate for name, rate in by_name.items() if name.startswith(protocol) and "(1k)" not in name), 0)
+        if not (small and large):
+            continue
         verdict = "ok" if large >= 0.9 * small else "below"
         print(f"{protocol}: the large history runs at {large / small:.2f} of the 1k rate (target >= 0.90) {verdict}")
     print("The Teahaz since poll's target compares with the original Teahaz server: not run here.")
 
 
 def main() -> None:
+    # A terminated benchmark still stops its server (the `finally` of server()).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     args = parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit(WRK_INSTALL_HINT)
@@ -408,9 +516,17 @@ def main() -> None:
     setup_django(database_url)
     data = seed(args.history)
     rows = [row for row in scenarios(data, args.history) if row.name.startswith("bare") or args.only in row.name]
-    with tempfile.TemporaryDirectory() as folder, server(args, database_url, Path(folder) / "server.log") as port:
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "server.log"
+        measure(rows, args=args, database_url=database_url, log=log)
+    report(rows, args=args, history=args.history)
+
+
+def measure(rows: list[Scenario], *, args: argparse.Namespace, database_url: str, log: Path) -> None:
+    """Every scenario in turn, round after round; round 0 warms up (imports, connections, caches) and counts queries."""
+    database_name = database_url.rsplit("/", 1)[1].split("?")[0]
+    with server(args, database_url, log) as (port, pid):
         for round_number in range(args.rounds + 1):
-            # Round 0 warms the workers up (imports, connections, PostgreSQL's caches) and counts queries.
             anchors = {}
             for room in {row.room for row in rows if row.room}:
                 message_id, sent = newest(room)
@@ -419,15 +535,20 @@ def main() -> None:
                 path, headers = resolve(row, anchors.get(row.room, {}))
                 if round_number == 0:
                     row.queries = count_queries(row, path, headers) if row.path != "/bench/bare" else 0
-                    wrk(row, port=port, path=path, headers=headers, args=args, seconds=1)
+                    wrk(row, port=port, path=path, headers=headers, args=args, seconds=2, log=log, warm_up=True)
                     continue
-                rate, p50, p99 = wrk(row, port=port, path=path, headers=headers, args=args, seconds=args.duration)
+                cpu_before = drained_cpu(pid, database_name)
+                requests, rate, p50, p99 = wrk(
+                    row, port=port, path=path, headers=headers, args=args, seconds=args.duration, log=log
+                )
+                cpu_after = drained_cpu(pid, database_name)
+                # Each connection's last request was still queued when wrk stopped; the server serves it anyway.
+                row.cpu_ms.append(cpu_after.since(cpu_before) * 1000 / (requests + args.connections))
                 row.rates.append(rate)
                 row.p50s.append(p50)
                 row.p99s.append(p99)
             if round_number:
                 print(f"round {round_number}: " + ", ".join(f"{row.rates[-1]:,.0f}" for row in rows))
-    report(rows, args=args, history=args.history)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,21 @@
-"""The project's settings plus one bare Django view, the benchmark's baseline (never shipped in chatsite/)."""
+"""The project's settings plus one bare Django view, the benchmark's baseline (never shipped in chatsite/).
+
+Alternatives the project measured and did not adopt (README, Speed) can be measured again from here:
+`BENCH_DATABASE_POOL=<max size>` (psycopg's pool instead of persistent connections),
+`BENCH_CONN_HEALTH_CHECKS=0` (no `SELECT 1` before a request's first query) and
+`BENCH_SERVER_SIDE_BINDING=1` (psycopg prepares the statements a connection repeats).
+"""
+
+import os
 
 from chatsite.settings import *  # noqa: F403
+from chatsite.settings import DATABASES, env_bool
 
 ROOT_URLCONF = "benchmarks.urls"
+
+if os.environ.get("BENCH_DATABASE_POOL"):
+    DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": int(os.environ["BENCH_DATABASE_POOL"])}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("BENCH_CONN_HEALTH_CHECKS", True)
+if env_bool("BENCH_SERVER_SIDE_BINDING"):
+    DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
