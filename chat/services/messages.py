@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from chat.access import RoomAccess
@@ -68,6 +68,26 @@ def reply_check(*, access: RoomAccess, reply_to_id: uuid.UUID | None) -> None:
         raise Invalid("The reply does not answer a message you can read here.", code=Code.INVALID_REPLY)
 
 
+def _retried(stored: Message, content: _Content) -> Message:
+    """The stored message when a retry says the same; a different message under its id is a conflict."""
+    if not content.matches(stored):
+        raise Conflict("A different message with this id exists.", code=Code.MESSAGE_ID_CONFLICT)
+    return stored
+
+
+def _mentions_check(*, access: RoomAccess, mentions: set[uuid.UUID]) -> None:
+    """Mentions name active participants of the chatroom (else Invalid); none costs no query."""
+    if not mentions:
+        return
+    found = set(
+        Participant.objects.active()
+        .filter(chatroom_id=access.chatroom.pk, user_id__in=mentions)
+        .values_list("user_id", flat=True)
+    )
+    if found != mentions:
+        raise Invalid("Only participants of this chatroom can be mentioned.", code=Code.INVALID_MENTION)
+
+
 def message_post(
     *,
     access: RoomAccess,
@@ -105,7 +125,6 @@ def message_post(
         )
     key_id = key_id or ""
     mentions = set(mention_ids)
-    bad_mention = Invalid("Only participants of this chatroom can be mentioned.", code=Code.INVALID_MENTION)
 
     content = _Content(
         author_id=participant.user_id,
@@ -116,49 +135,48 @@ def message_post(
         reply_to_id=reply_to_id,
         mention_ids=frozenset(mentions),
     )
-    if message_id is not None:
-        # A retry is answered before the checks below: they held when it was stored and may not now.
-        stored = Message.objects.filter(pk=message_id).first()
-        if stored is not None:
-            if content.matches(stored):
-                return stored, False
-            raise Conflict("A different message with this id exists.", code=Code.MESSAGE_ID_CONFLICT)
-
-    if mentions:
-        found = set(
-            Participant.objects.active()
-            .filter(chatroom_id=participant.chatroom_id, user_id__in=mentions)
-            .values_list("user_id", flat=True)
-        )
-        if found != mentions:
-            raise bad_mention
-    reply_check(access=access, reply_to_id=reply_to_id)
+    try:
+        _mentions_check(access=access, mentions=mentions)
+        reply_check(access=access, reply_to_id=reply_to_id)
+    except Invalid:
+        # A retry is answered even when a check fails now: the checks held when it was stored.
+        stored = Message.objects.filter(pk=message_id).first() if message_id is not None else None
+        if stored is None:
+            raise
+        return _retried(stored, content), False
 
     html, text = _rendered(body=body, text=text, fmt=fmt, key_id=key_id, has_mentions=bool(mentions))
+    message = Message(
+        id=message_id or uuid.uuid4(),
+        chatroom_id=participant.chatroom_id,
+        channel_id=channel_id,
+        author_id=participant.user_id,
+        kind=Message.Kind.TEXT,
+        format=fmt,
+        body=body,
+        html=html,
+        text=text,
+        key_id=key_id,
+        reply_to_id=reply_to_id,
+    )
+    # Insert first, look up only when the id is taken: a new message (nearly every post) costs one
+    # statement. A lone INSERT needs no transaction of its own; with mentions, or inside a caller's
+    # transaction (which a failed INSERT would break), a savepoint keeps the failure contained.
     try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                id=message_id or uuid.uuid4(),
-                chatroom_id=participant.chatroom_id,
-                channel_id=channel_id,
-                author_id=participant.user_id,
-                kind=Message.Kind.TEXT,
-                format=fmt,
-                body=body,
-                html=html,
-                text=text,
-                key_id=key_id,
-                reply_to_id=reply_to_id,
-            )
-            if mentions:
-                # Primary keys stand for the users (no query to load them); the stubs only know integer keys.
-                message.mentions.set(mentions)  # type: ignore[arg-type]
+        if mentions or connection.in_atomic_block:
+            with transaction.atomic():
+                message.save(force_insert=True)
+                if mentions:
+                    # Primary keys stand for the users (no query to load them); the stubs only know integer keys.
+                    message.mentions.set(mentions)  # type: ignore[arg-type]
+        else:
+            message.save(force_insert=True)
     except IntegrityError:
-        # The same id was stored a moment ago by a concurrent request.
+        # The id is taken: by this message sent before (or a moment ago, concurrently), or by another.
         stored = Message.objects.filter(pk=message_id).first() if message_id is not None else None
-        if stored is not None and content.matches(stored):
-            return stored, False
-        raise Conflict("A different message with this id exists.", code=Code.MESSAGE_ID_CONFLICT) from None
+        if stored is None:
+            raise Conflict("A different message with this id exists.", code=Code.MESSAGE_ID_CONFLICT) from None
+        return _retried(stored, content), False
     return message, True
 
 

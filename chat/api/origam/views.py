@@ -151,7 +151,8 @@ class MessagesView(ChatroomView):
             message_id=data.get("id"),
             mention_ids=data.get("mentions") or [],
         )
-        mentions = mentions_by_message(message_ids=[message.pk]).get(message.pk, [])
+        # The answer (new or a same-saying retry) mentions exactly whom the post did: none needs no query.
+        mentions = mentions_by_message(message_ids=[message.pk]).get(message.pk, []) if data.get("mentions") else []
         return Response(rendering.message_of(message, author=access.user, mentions=mentions))
 
 

@@ -1,8 +1,10 @@
 """The hot reads cost a fixed number of queries, however many messages, channels and participants there are."""
 
+import uuid
+
 import pytest
 
-from chat.models import Channel, Participant
+from chat.models import Channel, Message, Participant
 from chat.services.chatrooms import channel_create, grant_set
 from chat.services.messages import message_post
 from chat.services.participants import participant_add
@@ -98,3 +100,27 @@ def test_a_poll_marks_the_caller_present_once_per_interval(logged_in, member, ch
     with django_assert_num_queries(MESSAGES_QUERIES):
         client.get(url("messages", chatroom.id), headers={**as_user(member), "get-method": "count"})
     assert Participant.objects.get(user=member, chatroom=chatroom).last_seen_at == seen
+
+
+# A post: authentication, access, and the INSERT itself (no look-up of its id first, no mention query).
+POST_QUERIES = 3
+
+
+# Outside a test's transaction, as in production: a lone INSERT takes no savepoint.
+@pytest.mark.django_db(transaction=True)
+def test_a_new_post_costs_a_fixed_number_of_queries(logged_in, member, busy_room, django_assert_num_queries):
+    client = logged_in(member)
+    warm_up(client, member, busy_room)
+    channel = Channel.objects.get(chatroom=busy_room, is_default=True)
+    message_id = uuid.uuid4()
+    body = {"userID": str(member.pk), "channelID": str(channel.id), "data": "hello", "messageID": str(message_id)}
+    with django_assert_num_queries(POST_QUERIES):
+        response = client.post(url("messages", busy_room.id), body, format="json")
+    assert response.status_code == 200, response.content
+    stored = Message.objects.get(pk=message_id)
+    assert (stored.author, stored.channel, stored.body) == (member, channel, "hello")
+    # A retry finds its id taken, then reads the stored message and compares (its mentions too).
+    with django_assert_num_queries(POST_QUERIES + 2):
+        again = client.post(url("messages", busy_room.id), body, format="json")
+    assert again.status_code == 200 and again.json()["messageID"] == str(message_id)
+    assert Message.objects.filter(pk=message_id).count() == 1
