@@ -275,6 +275,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["chat.api.schema.deduplicate_endpoints"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "chat.api.schema.document_everything"],
+    # Request bodies get their own components, where a field that may not be blank says so (minLength).
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # The chat's own settings (all overridable from the environment).
