@@ -33,6 +33,7 @@ ERRORS = {
     "403": "Logged in, but not allowed (or a cross-site write refused).",
     "404": "No such chatroom, channel, message, user or invite, or one the caller may not see.",
     "429": "Too many requests: try again after `Retry-After` seconds.",
+    "503": "The database or the cache is unreachable: try again after `Retry-After` seconds.",
 }
 BODY_ERRORS = {
     "409": "Conflicts with what is stored (an id used again with other content).",
@@ -87,7 +88,7 @@ def _error_responses(operation: dict, *, has_body: bool) -> None:
     for status, description in (ERRORS | (BODY_ERRORS if has_body else {})).items():
         answer = responses.setdefault(status, {"description": description})
         answer.setdefault("content", {"application/json": {"schema": ERROR_REF}})
-        if status == "429":
+        if status in ("429", "503"):
             answer.setdefault("headers", RETRY_AFTER)
 
 

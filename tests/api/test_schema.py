@@ -60,8 +60,9 @@ def test_api_operations_document_the_errors_every_request_can_meet(schema: dict)
     for path, method, operation in _operations(schema):
         if operation.get("tags") == ["origam client"]:
             continue  # files for a browser, which need no log-in
-        assert {"400", "401", "403", "404", "429"} <= set(operation["responses"]), (method, path)
+        assert {"400", "401", "403", "404", "429", "503"} <= set(operation["responses"]), (method, path)
         assert "Retry-After" in operation["responses"]["429"]["headers"]
+        assert "Retry-After" in operation["responses"]["503"]["headers"]
         if method in ("post", "patch"):
             assert {"409", "413", "415"} <= set(operation["responses"]), (method, path)
 
