@@ -72,6 +72,11 @@ class Code(StrEnum):
     INVALID_MENTION = "invalid_mention"
     INVALID_REPLY = "invalid_reply"
     INVALID_ANCHOR = "invalid_anchor"
+    MESSAGE_NOT_FOUND = "message_not_found"
+    MESSAGE_DELETED = "message_deleted"
+    MESSAGE_NOT_EDITABLE = "message_not_editable"
+    NOT_MESSAGE_AUTHOR = "not_message_author"
+    INVALID_SEARCH = "invalid_search"
     # Files.
     EMPTY_FILE = "empty_file"
     FILE_TOO_LARGE = "file_too_large"

@@ -236,8 +236,17 @@ class MessageFormat(models.TextChoices):
     HTML = "html", "HTML"
 
 
+class MessageQuerySet(models.QuerySet["Message"]):
+    def visible(self) -> "MessageQuerySet":
+        """Messages that clients may be shown: neither hidden by a moderator nor deleted.
+
+        Every read of either protocol (pages, polls, unread counts, reply checks, search) starts here.
+        """
+        return self.filter(hidden_at__isnull=True, deleted_at__isnull=True)
+
+
 class Message(models.Model):
-    """A message in a channel; its HTML and plain text are computed once, when written."""
+    """A message in a channel; its HTML and plain text are computed once, when written (or edited)."""
 
     # Defined outside the class so that its Meta's constraints can be built from them.
     Kind = MessageKind
@@ -264,6 +273,13 @@ class Message(models.Model):
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     hidden_reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
+    # Set by the author's last edit; the texts it replaced are MessageVersion rows.
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # A deleted message stays stored (moderators see it in the admin) but is never shown to clients.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -281,6 +297,24 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author or 'system'}: {self.text[:60]}"
+
+
+class MessageVersion(models.Model):
+    """A text a message held until `edited_at`, when `edited_by` replaced it (the message holds the current one)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="versions")
+    body = models.TextField()
+    html = models.TextField()
+    text = models.TextField()
+    edited_at = models.DateTimeField(default=timezone.now)
+    edited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["edited_at", "id"]
+        indexes = [models.Index(fields=["message", "edited_at"], name="chat_msgversion_message_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} until {self.edited_at:%Y-%m-%d %H:%M:%S}"
 
 
 class ChatFilesStorage(LazyObject):

@@ -16,7 +16,7 @@ _BEFORE_ANY_MESSAGE = datetime(1970, 1, 1, tzinfo=UTC)
 
 def _unread_messages(*, user_id: uuid.UUID) -> QuerySet[Message]:
     """Visible messages that someone else (or the system) sent; the caller narrows them to a channel and time."""
-    return Message.objects.filter(hidden_at__isnull=True).exclude(author_id=user_id)
+    return Message.objects.visible().exclude(author_id=user_id)
 
 
 def unread_count(*, access: RoomAccess) -> int:

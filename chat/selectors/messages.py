@@ -39,16 +39,17 @@ MESSAGE_FIELDS = (
     "subject__color_r",
     "subject__color_g",
     "subject__color_b",
+    "edited_at",
 )
 
 
 def _anchored(message_id: uuid.UUID, *, chatroom_id: uuid.UUID) -> Subquery:
-    """The place of a message in its chatroom's order, for bounding a page (hidden messages are places too)."""
+    """The place of a message in its chatroom's order, for bounding a page (hidden and deleted ones too)."""
     return Subquery(Message.objects.filter(pk=message_id, chatroom_id=chatroom_id).values("sent_at")[:1])
 
 
 def _anchors_check(*, chatroom_id: uuid.UUID, anchors: Sequence[uuid.UUID]) -> None:
-    """Raises unless every anchor is a message of this chatroom (hidden ones too)."""
+    """Raises unless every anchor is a message of this chatroom (hidden and deleted ones too)."""
     found = Message.objects.filter(pk__in=anchors, chatroom_id=chatroom_id).count()
     if found != len(set(anchors)):
         raise Invalid("The anchor is not a message of this chatroom.", code=Code.INVALID_ANCHOR)
@@ -107,7 +108,7 @@ def _page(
 ) -> list[dict]:
     if not channel_ids or limit <= 0:
         return []
-    queryset = Message.objects.filter(chatroom_id=chatroom_id, hidden_at__isnull=True)
+    queryset = Message.objects.visible().filter(chatroom_id=chatroom_id)
     if len(channel_ids) == 1:
         queryset = queryset.filter(channel_id=channel_ids[0])
     else:

@@ -1,4 +1,4 @@
-"""Posting messages (idempotent by id) and hiding them."""
+"""Posting messages (idempotent by id), editing and deleting them, and hiding them."""
 
 import uuid
 from collections.abc import Sequence
@@ -9,9 +9,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from chat.access import RoomAccess
-from chat.exceptions import Code, Conflict, Invalid, TooLarge
+from chat.exceptions import Code, Conflict, Forbidden, Invalid, NotFound, TooLarge
 from chat.limits import KEY_ID_MAX_LENGTH, REASON_MAX_LENGTH
-from chat.models import Message, Participant, User
+from chat.models import Message, MessageVersion, Participant, User
 from chat.services.moderation import moderation_log_add
 from chat.text import ENCRYPTED_PLACEHOLDER_HTML, html_to_text, is_storable, sanitize_html, text_to_html
 
@@ -32,12 +32,34 @@ class _Content:
         return (
             stored.author_id == self.author_id
             and stored.channel_id == self.channel_id
-            and stored.body == self.body
+            and _first_body(stored) == self.body
             and stored.format == self.fmt
             and stored.key_id == self.key_id
             and stored.reply_to_id == self.reply_to_id
             and set(stored.mentions.values_list("id", flat=True)) == self.mention_ids
         )
+
+
+def _first_body(message: Message) -> str:
+    """The body as first sent: a retry of the post that stored an edited message says what it said then."""
+    if message.edited_at is None:
+        return message.body
+    first = message.versions.order_by("edited_at", "id").values_list("body", flat=True).first()
+    return message.body if first is None else first
+
+
+def _body_check(*, body: str, fmt: str) -> None:
+    """Raises unless the body is a non-empty, storable string within the size limit, in a known format."""
+    if not isinstance(body, str) or not body:
+        raise Invalid("The message must be a non-empty string.", code=Code.EMPTY_MESSAGE)
+    if not is_storable(body):
+        raise Invalid("The message holds characters that cannot be stored.", code=Code.INVALID_MESSAGE)
+    if len(body.encode("utf-8")) > settings.CHAT_MESSAGE_MAX_BYTES:
+        raise TooLarge(
+            f"A message may hold at most {settings.CHAT_MESSAGE_MAX_BYTES} bytes.", code=Code.MESSAGE_TOO_LARGE
+        )
+    if fmt not in Message.Format.values:
+        raise Invalid(f"Unknown message format '{fmt}'.", code=Code.INVALID_FORMAT)
 
 
 def _rendered(*, body: str, text: str | None, fmt: str, key_id: str | None, has_mentions: bool) -> tuple[str, str]:
@@ -60,7 +82,8 @@ def reply_check(*, access: RoomAccess, reply_to_id: uuid.UUID | None) -> None:
     if reply_to_id is None:
         return
     reply_channel = (
-        Message.objects.filter(pk=reply_to_id, chatroom_id=access.chatroom.pk, hidden_at__isnull=True)
+        Message.objects.visible()
+        .filter(pk=reply_to_id, chatroom_id=access.chatroom.pk)
         .values_list("channel_id", flat=True)
         .first()
     )
@@ -69,7 +92,9 @@ def reply_check(*, access: RoomAccess, reply_to_id: uuid.UUID | None) -> None:
 
 
 def _retried(stored: Message, content: _Content) -> Message:
-    """The stored message when a retry says the same; a different message under its id is a conflict."""
+    """The stored message when a retry says the same; a different or deleted message under its id is a conflict."""
+    if stored.deleted_at is not None:
+        raise Conflict("The message with this id was deleted.", code=Code.MESSAGE_DELETED)
     if not content.matches(stored):
         raise Conflict("A different message with this id exists.", code=Code.MESSAGE_ID_CONFLICT)
     return stored
@@ -107,16 +132,7 @@ def message_post(
     """
     access.channel(channel_id, need="w")
     participant = access.participant
-    if not isinstance(body, str) or not body:
-        raise Invalid("The message must be a non-empty string.", code=Code.EMPTY_MESSAGE)
-    if not is_storable(body):
-        raise Invalid("The message holds characters that cannot be stored.", code=Code.INVALID_MESSAGE)
-    if len(body.encode("utf-8")) > settings.CHAT_MESSAGE_MAX_BYTES:
-        raise TooLarge(
-            f"A message may hold at most {settings.CHAT_MESSAGE_MAX_BYTES} bytes.", code=Code.MESSAGE_TOO_LARGE
-        )
-    if fmt not in Message.Format.values:
-        raise Invalid(f"Unknown message format '{fmt}'.", code=Code.INVALID_FORMAT)
+    _body_check(body=body, fmt=fmt)
     if key_id is not None and (
         not isinstance(key_id, str) or len(key_id) > KEY_ID_MAX_LENGTH or not is_storable(key_id)
     ):
@@ -178,6 +194,63 @@ def message_post(
             raise Conflict("A different message with this id exists.", code=Code.MESSAGE_ID_CONFLICT) from None
         return _retried(stored, content), False
     return message, True
+
+
+def _visible_message(*, access: RoomAccess, message_id: uuid.UUID) -> Message:
+    """The message, locked for the change, if the caller can read it here; else not found (as if absent)."""
+    readable = [channel.id for channel in access.readable_channels]
+    message = (
+        Message.objects.visible()
+        .select_for_update()
+        .filter(pk=message_id, chatroom_id=access.chatroom.pk, channel_id__in=readable)
+        .first()
+    )
+    if message is None:
+        raise NotFound("Message not found.", code=Code.MESSAGE_NOT_FOUND)
+    return message
+
+
+@transaction.atomic
+def message_edit(*, access: RoomAccess, message_id: uuid.UUID, body: str, fmt: str) -> Message:
+    """Replaces the text of the caller's own message, keeping the text it replaces as a MessageVersion.
+
+    Only the author edits a text message, and only where they may still write. The HTML and plain text are
+    computed again, so both protocols show the current text; a message sent with a key id (opaque data) stays
+    opaque.
+    """
+    message = _visible_message(access=access, message_id=message_id)
+    if message.author_id is None or message.author_id != access.participant.user_id:
+        raise Forbidden("Only the author may edit a message.", code=Code.NOT_MESSAGE_AUTHOR)
+    if message.kind != Message.Kind.TEXT:
+        raise Invalid("Only the text of a text message can be edited.", code=Code.MESSAGE_NOT_EDITABLE)
+    access.channel(message.channel_id, need="w")
+    _body_check(body=body, fmt=fmt)
+    has_mentions = message.mentions.exists()
+    html, text = _rendered(body=body, text=None, fmt=fmt, key_id=message.key_id, has_mentions=has_mentions)
+    now = timezone.now()
+    MessageVersion.objects.create(
+        message=message, body=message.body, html=message.html, text=message.text, edited_at=now, edited_by=access.user
+    )
+    message.body, message.format, message.html, message.text, message.edited_at = body, fmt, html, text, now
+    message.save(update_fields=["body", "format", "html", "text", "edited_at"])
+    return message
+
+
+@transaction.atomic
+def message_delete(*, access: RoomAccess, message_id: uuid.UUID) -> None:
+    """Deletes a message: the author their own, a chatroom admin any (recorded in the moderation log).
+
+    The row stays, marked deleted, for the moderators in the admin; no read of either protocol returns it again.
+    """
+    message = _visible_message(access=access, message_id=message_id)
+    own = message.author_id is not None and message.author_id == access.participant.user_id
+    if not own and not access.may_moderate:
+        raise Forbidden("Only the author or a chatroom admin may delete a message.", code=Code.NOT_MESSAGE_AUTHOR)
+    message.deleted_at = timezone.now()
+    message.deleted_by = access.user
+    message.save(update_fields=["deleted_at", "deleted_by"])
+    if not own:
+        moderation_log_add(actor=access.user, action="delete", target=f"message {message.pk}", chatroom=access.chatroom)
 
 
 @transaction.atomic
