@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
+from chat.access import RoomAccess
 from chat.exceptions import Code, Invalid, NotFound
 from chat.limits import CHANNEL_NAME_MAX_LENGTH, CHATROOM_NAME_MAX_LENGTH
 from chat.models import Channel, ChannelGrant, Chatroom, Message, Participant, User
@@ -78,18 +79,86 @@ def chatroom_rename(*, chatroom: Chatroom, name: str) -> Chatroom:
     return chatroom
 
 
-def channel_create(*, chatroom: Chatroom, name: str, public: bool = True) -> Channel:
-    """Creates a channel whose name is unique in the chatroom."""
-    name = _clean_name(
-        name, what="The channel name", max_length=CHANNEL_NAME_MAX_LENGTH, code=Code.INVALID_CHANNEL_NAME
+def _channel_name(value: str) -> str:
+    return _clean_name(
+        value, what="The channel name", max_length=CHANNEL_NAME_MAX_LENGTH, code=Code.INVALID_CHANNEL_NAME
     )
+
+
+def _public_check(public: bool) -> None:
     if not isinstance(public, bool):
         raise Invalid("public must be true or false.", code=Code.INVALID_PUBLIC)
+
+
+def _duplicate_channel() -> Invalid:
+    return Invalid("A channel of that name exists in this chatroom.", code=Code.DUPLICATE_CHANNEL)
+
+
+def channel_create(*, chatroom: Chatroom, name: str, public: bool = True) -> Channel:
+    """Creates a channel whose name is unique in the chatroom."""
+    name = _channel_name(name)
+    _public_check(public)
     try:
         with transaction.atomic():
             return Channel.objects.create(chatroom=chatroom, name=name, public=public)
     except IntegrityError as error:
-        raise Invalid("A channel of that name exists in this chatroom.", code=Code.DUPLICATE_CHANNEL) from error
+        raise _duplicate_channel() from error
+
+
+def channel_change(
+    *, channel: Channel, actor: User | None, name: str | None = None, public: bool | None = None
+) -> Channel:
+    """Renames a channel or makes it public or private (whichever is given), recorded in the moderation log.
+
+    Trusts its caller: `channel_rename` and `channel_set_public` check the chatroom admin first, the Django admin
+    is the operator's. A grant still replaces the new public/private default for its user.
+    """
+    changes: list[str] = []
+    if name is not None:
+        name = _channel_name(name)
+        if name != channel.name:
+            changes.append(f"renamed from #{channel.name}")
+            channel.name = name
+    if public is not None:
+        _public_check(public)
+        if public != channel.public:
+            changes.append("made public" if public else "made private")
+            channel.public = public
+    if not changes:
+        return channel
+    try:
+        with transaction.atomic():
+            channel.save(update_fields=["name", "public"])
+            moderation_log_add(
+                actor=actor,
+                action="channel",
+                target=f"#{channel.name}: {', '.join(changes)}",
+                chatroom=channel.chatroom,
+            )
+    except IntegrityError as error:
+        raise _duplicate_channel() from error
+    return channel
+
+
+def _managed_channel(*, access: RoomAccess, channel_id: uuid.UUID) -> Channel:
+    """The channel, if the caller administers its chatroom; one the caller cannot read is not found."""
+    access.channel(channel_id, need="r")
+    access.require_moderator()
+    channel = Channel.objects.select_related("chatroom").filter(pk=channel_id, chatroom_id=access.chatroom.pk).first()
+    if channel is None:
+        raise NotFound("Channel not found.", code=Code.CHANNEL_NOT_FOUND)
+    return channel
+
+
+def channel_rename(*, access: RoomAccess, channel_id: uuid.UUID, name: str) -> Channel:
+    """Renames a channel of the caller's chatroom (chatroom admins only); the name stays unique there."""
+    return channel_change(channel=_managed_channel(access=access, channel_id=channel_id), actor=access.user, name=name)
+
+
+def channel_set_public(*, access: RoomAccess, channel_id: uuid.UUID, public: bool) -> Channel:
+    """Makes a channel of the caller's chatroom public or private (chatroom admins only)."""
+    channel = _managed_channel(access=access, channel_id=channel_id)
+    return channel_change(channel=channel, actor=access.user, public=public)
 
 
 def default_channel(*, chatroom_id: uuid.UUID) -> Channel:
