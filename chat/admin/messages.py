@@ -1,4 +1,4 @@
-"""Messages: read-only, hidden and shown again through the message services."""
+"""Messages: read-only, hidden and shown again through the message services; earlier versions and deletions shown."""
 
 from typing import TYPE_CHECKING
 
@@ -11,11 +11,11 @@ from django.db.models import QuerySet
 from django.db.models.functions import Substr
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from chat.admin.base import ChatroomFilter, CheapCountPaginator, ModerationAdmin, cut, operator, timestamp, uuid_or_none
-from chat.models import Channel, Message, MessageFile
+from chat.models import Channel, Message, MessageFile, MessageVersion
 from chat.services.messages import message_hide, message_unhide
 from chat.text import text_to_html
 
@@ -35,6 +35,21 @@ class HiddenFilter(admin.SimpleListFilter):
             return queryset.filter(hidden_at__isnull=False)
         if self.value() == "no":
             return queryset.filter(hidden_at__isnull=True)
+        return queryset
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
         return queryset
 
 
@@ -68,6 +83,34 @@ class ChannelFilter(admin.SimpleListFilter):
         return queryset.filter(channel_id=self.value())
 
 
+class MessageVersionInline(admin.TabularInline):
+    """The texts an edited message held before, oldest first: read-only, for moderators."""
+
+    model = MessageVersion
+    verbose_name = "earlier version"
+    verbose_name_plural = "earlier versions"
+    fields = ("text", "edited_at", "edited_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("edited_by")
+
+    def has_view_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
+        # Whoever may read the message may read what it said before.
+        return request.user.has_perm("chat.view_message")
+
+    def has_add_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
+        return False
+
+
 # The list shows this much of each message's text (the page shows it whole).
 EXCERPT_LENGTH = 80
 
@@ -90,12 +133,13 @@ class MessageAdmin(ModerationAdmin):
     """Messages: read-only (moderation hides, it never rewrites); hide and unhide call the message services."""
 
     # Five short columns fit a 1280 px screen beside the filters; the kind is a filter, system messages say so.
-    list_display = ("sent", "place", "author_name", "short_text", "hidden")
+    list_display = ("sent", "place", "author_name", "short_text", "state")
     list_display_links = ("sent",)
     list_select_related = ("author", "channel", "chatroom")
     list_filter = (
         ("sent_at", admin.DateFieldListFilter),
         HiddenFilter,
+        DeletedFilter,
         "kind",
         ChatroomFilter,
         ChannelFilter,
@@ -114,8 +158,13 @@ class MessageAdmin(ModerationAdmin):
     identity_fields = ("id", "chatroom", "channel", "author", "kind", "format", "sent_at", "reply_to", "key_id")
 
     readonly_fields = ("html_source", "file_name", "file_size")
+    inlines = (MessageVersionInline,)
 
     sent = timestamp("sent_at", "sent")
+
+    def get_inlines(self, request: HttpRequest, obj: Message | None) -> tuple:
+        # Only an edited message has earlier versions; an empty table on every other page would be noise.
+        return self.inlines if obj is not None and obj.edited_at is not None else ()
 
     def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
         return MessageChangeList
@@ -132,6 +181,10 @@ class MessageAdmin(ModerationAdmin):
         if obj is not None and obj.kind == Message.Kind.FILE:
             # A file's content is in file storage, not in the row: its name and size say what it is.
             fieldsets += (("File", {"fields": ("file_name", "file_size")}),)
+        if obj is not None and obj.edited_at is not None:
+            fieldsets += (("Edited", {"fields": ("edited_at",)}),)
+        if obj is not None and obj.deleted_at is not None:
+            fieldsets += (("Deleted", {"fields": ("deleted_at", "deleted_by")}),)
         if obj is not None and obj.hidden_at is not None:
             fieldsets += (("Moderation", {"fields": ("hidden_at", "hidden_by", "hidden_reason")}),)
         return fieldsets
@@ -191,12 +244,17 @@ class MessageAdmin(ModerationAdmin):
         excerpt = excerpt_of(message)
         return excerpt if len(excerpt) < EXCERPT_LENGTH else f"{excerpt}…"
 
-    @admin.display(description="hidden")
-    def hidden(self, message: Message) -> str:
-        # Only the exception is marked: a red cross on every visible message would read as an alarm.
-        if message.hidden_at is None:
-            return ""
-        return format_html('<span title="{}">hidden</span>', message.hidden_reason)
+    @admin.display(description="state")
+    def state(self, message: Message) -> str:
+        # Only the exceptions are marked: a red cross on every visible message would read as an alarm.
+        marks = []
+        if message.deleted_at is not None:
+            marks.append("deleted")
+        if message.hidden_at is not None:
+            marks.append(format_html('<span title="{}">hidden</span>', message.hidden_reason))
+        if message.edited_at is not None:
+            marks.append(format_html('<span class="quiet">{}</span>', "edited"))
+        return format_html_join(" ", "{}", ((mark,) for mark in marks))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

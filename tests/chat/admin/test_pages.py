@@ -79,7 +79,7 @@ def test_admin_refuses_a_post_without_csrf_token(admin_user, member_participant)
 
 # Few, short columns: each list fits a 1280 px screen beside its filters.
 COLUMNS = {
-    Message: ["sent", "where", "author", "text", "hidden"],
+    Message: ["sent", "where", "author", "text", "state"],
     Participant: ["user", "chatroom", "role", "state", "last seen", "joined"],
     User: ["username", "display name", "colour", "email address", "active", "staff", "joined"],
     Chatroom: ["name", "created by", "created", "participants", "messages"],
