@@ -20,3 +20,6 @@ INVITE_ID_MAX_LENGTH = 64
 INVITE_REFERENCE_MAX_LENGTH = 200
 # The name a file message keeps for its file (what the admin shows).
 FILE_NAME_MAX_LENGTH = 255
+# A search is a few words; its results are one page.
+SEARCH_QUERY_MAX_LENGTH = 200
+SEARCH_RESULTS_MAX = 100

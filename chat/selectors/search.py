@@ -1,0 +1,156 @@
+"""Full-text search over the plain text of messages: one path for every way in (v1, the admin).
+
+On PostgreSQL the text is matched as a `SearchVector` (served by the GIN index `chat_msg_text_search_idx`, which
+migration 0007 creates there only), ranked with `SearchRank`, and each hit gets a highlighted snippet from
+`SearchHeadline`. Elsewhere (the embedded SQLite default) a message matches when its text contains every word
+of the query (and none marked with a leading minus), in any letter case (SQLite folds ASCII letters only), even
+inside a longer word; hits come newest first and their snippet is cut around the first word found. Both answer
+the same row shape.
+
+The words are matched as written, without stemming ("simple" configuration): a chat holds every language.
+"""
+
+import html
+import re
+import uuid
+from collections.abc import Iterator, Sequence
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connections
+from django.db.models import F, Q, QuerySet
+
+from chat.access import RoomAccess
+from chat.exceptions import Code, Invalid
+from chat.limits import SEARCH_QUERY_MAX_LENGTH, SEARCH_RESULTS_MAX
+from chat.models import Message
+from chat.selectors.messages import MESSAGE_FIELDS
+
+SEARCH_CONFIG = "simple"
+# Where PostgreSQL's headline marks a hit; escaped apart from the text around them, then drawn as <mark>.
+_START, _STOP = "\x02", "\x03"
+# The SQLite snippet: this many characters before the first hit, this many in all.
+_SNIPPET_BEFORE, _SNIPPET_LENGTH = 40, 200
+
+
+def message_text_vector() -> SearchVector:
+    """The searched document; the GIN index is built on this very expression, so the planner can use it."""
+    return SearchVector("text", config=SEARCH_CONFIG)
+
+
+def _words(query: str) -> list[str]:
+    """The query's words (PostgreSQL's websearch syntax aside, quotes and a leading minus are not words)."""
+    return [word for word in re.split(r"[\s\"]+", query) if word and word != "-"]
+
+
+def _query_checked(query: object) -> str:
+    if not isinstance(query, str) or "\x00" in query:
+        raise Invalid("The search must be a string.", code=Code.INVALID_SEARCH)
+    query = query.strip()
+    if not _words(query):
+        raise Invalid("The search needs at least one word.", code=Code.INVALID_SEARCH)
+    if len(query) > SEARCH_QUERY_MAX_LENGTH:
+        raise Invalid(f"A search may be at most {SEARCH_QUERY_MAX_LENGTH} characters.", code=Code.INVALID_SEARCH)
+    return query
+
+
+def _on_postgres(queryset: QuerySet) -> bool:
+    return connections[queryset.db].vendor == "postgresql"
+
+
+def _tsquery(query: str) -> SearchQuery:
+    # websearch: what people type into a search box ("exact phrase", -excluded, or) never raises a syntax error.
+    return SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+
+
+def message_search_filter(
+    queryset: QuerySet[Message], query: str, *, or_author_ids: Sequence[uuid.UUID] = ()
+) -> QuerySet[Message]:
+    """The messages of the queryset whose text matches the query (for a FilterSet's `q`, or the admin's search).
+
+    With `or_author_ids`, messages by those authors match too (the admin searches text or author at once; on
+    PostgreSQL the text index and the author index then serve one query together). Only narrows: ordering,
+    visibility and permissions stay the caller's. A blank query narrows nothing.
+    """
+    if not isinstance(query, str) or not _words(query.strip()):
+        return queryset
+    query = _query_checked(query)
+    by_author = Q(author_id__in=list(or_author_ids)) if or_author_ids else Q(pk__in=[])
+    if _on_postgres(queryset):
+        searched = queryset.alias(search_document=message_text_vector())
+        return searched.filter(Q(search_document=_tsquery(query)) | by_author)
+    words = Q()
+    for word in _words(query):
+        words &= ~Q(text__icontains=word[1:]) if word.startswith("-") else Q(text__icontains=word)
+    return queryset.filter(words | by_author)
+
+
+def message_search(*, access: RoomAccess, query: str, limit: int) -> list[dict]:
+    """Visible messages of the channels the caller may read that match the query: best first, with snippets.
+
+    Each row is a message row of `chat.selectors.messages` plus `rank` (a float on PostgreSQL, None elsewhere)
+    and `snippet`: safe HTML, the text around the hits with each hit in <mark>.
+    """
+    query = _query_checked(query)
+    if not isinstance(limit, int) or not 1 <= limit <= SEARCH_RESULTS_MAX:
+        raise Invalid(f"The limit must be between 1 and {SEARCH_RESULTS_MAX}.", code=Code.INVALID_SEARCH)
+    channel_ids = [channel.id for channel in access.readable_channels]
+    if not channel_ids:
+        return []
+    messages = message_search_filter(
+        Message.objects.visible().filter(chatroom_id=access.chatroom.pk, channel_id__in=channel_ids), query
+    )
+    if _on_postgres(messages):
+        tsquery = _tsquery(query)
+        rows = list(
+            messages.annotate(
+                rank=SearchRank(F("search_document"), tsquery),
+                headline=SearchHeadline(
+                    "text", tsquery, config=SEARCH_CONFIG, start_sel=_START, stop_sel=_STOP, max_fragments=2
+                ),
+            )
+            .order_by("-rank", "-sent_at", "-id")
+            .values(*MESSAGE_FIELDS, "rank", "headline")[:limit]
+        )
+        for row in rows:
+            row["snippet"] = _marked(row.pop("headline"))
+        return rows
+    rows = list(messages.order_by("-sent_at", "-id").values(*MESSAGE_FIELDS)[:limit])
+    words = [word for word in _words(query) if not word.startswith("-")]
+    for row in rows:
+        row["rank"] = None
+        row["snippet"] = _snippet(row["text"], words)
+    return rows
+
+
+def _marked(headline: str) -> str:
+    """PostgreSQL's headline as safe HTML: the text escaped, the hits between the markers in <mark>."""
+    return "".join(_marked_parts(headline))
+
+
+def _marked_parts(headline: str) -> Iterator[str]:
+    inside = False
+    for part in re.split(f"([{_START}{_STOP}])", headline):
+        if part == _START:
+            inside = True
+        elif part == _STOP:
+            inside = False
+        elif part:
+            yield f"<mark>{html.escape(part)}</mark>" if inside else html.escape(part)
+
+
+def _snippet(text: str, words: list[str]) -> str:
+    """The text around the first hit, escaped, each occurrence of a word in <mark> (the fallback's headline)."""
+    pattern = re.compile("|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)), re.IGNORECASE)
+    first = pattern.search(text)
+    start = max(0, first.start() - _SNIPPET_BEFORE) if first else 0
+    cut = text[start : start + _SNIPPET_LENGTH]
+    parts = []
+    position = 0
+    for hit in pattern.finditer(cut):
+        parts.append(html.escape(cut[position : hit.start()]))
+        parts.append(f"<mark>{html.escape(hit.group())}</mark>")
+        position = hit.end()
+    parts.append(html.escape(cut[position:]))
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + _SNIPPET_LENGTH < len(text) else ""
+    return prefix + "".join(parts) + suffix
