@@ -3,19 +3,21 @@
 from typing import TYPE_CHECKING
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
-from django.db.models.functions import Substr
+from django.db.models.functions import Lower, Substr
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from chat.admin.base import ChatroomFilter, CheapCountPaginator, ModerationAdmin, cut, operator, timestamp, uuid_or_none
-from chat.models import Channel, Message, MessageFile, MessageVersion
+from chat.exceptions import ChatError
+from chat.models import Channel, Message, MessageFile, MessageVersion, User
+from chat.selectors.search import message_search_filter
 from chat.services.messages import message_hide, message_unhide
 from chat.text import text_to_html
 
@@ -144,7 +146,9 @@ class MessageAdmin(ModerationAdmin):
         ChatroomFilter,
         ChannelFilter,
     )
-    search_fields = ("text", "author__username")
+    # Searched through chat.selectors.search (the full-text index on PostgreSQL), never by Django's LIKE scan.
+    search_fields = ("text",)
+    search_help_text = "Every word of the text, or an author's username."
     # Served by chat_msg_room_time_idx / chat_msg_channel_time_idx when filtered by chatroom or channel.
     ordering = ("-sent_at", "-id")
     # Sorting a million rows by another column would be a full sort: only time order is offered.
@@ -165,6 +169,19 @@ class MessageAdmin(ModerationAdmin):
     def get_inlines(self, request: HttpRequest, obj: Message | None) -> tuple:
         # Only an edited message has earlier versions; an empty table on every other page would be noise.
         return self.inlines if obj is not None and obj.edited_at is not None else ()
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        """Messages whose text holds the words (the same path as every other search), or by the user so named."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        authors = User.objects.alias(username_lower=Lower("username")).filter(username_lower=term.lower())
+        try:
+            found = message_search_filter(queryset, term, or_author_ids=list(authors.values_list("pk", flat=True)))
+        except ChatError as error:
+            self.message_user(request, error.detail, messages.ERROR)
+            return queryset.none(), False
+        return found, False
 
     def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
         return MessageChangeList
