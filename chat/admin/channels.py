@@ -1,4 +1,4 @@
-"""Channels and their r/w/x grants, saved through the chatroom services."""
+"""Channels and their r/w/x grants, created, renamed and made public or private through the chatroom services."""
 
 from typing import Any
 
@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from chat.admin.base import adopt, operator, shortened, timestamp
 from chat.models import Channel, ChannelGrant, User
-from chat.services.chatrooms import channel_create, grant_clear, grant_set
+from chat.services.chatrooms import channel_change, channel_create, grant_clear, grant_set
 
 
 class ChannelGrantInline(admin.TabularInline):
@@ -34,9 +34,25 @@ class ChannelAddForm(forms.ModelForm):
         fields = ("chatroom", "name", "public")
 
 
+class ChannelChangeForm(forms.ModelForm):
+    """Name and public flag; the chatroom is read-only here, so Django leaves the unique name to this form."""
+
+    class Meta:
+        model = Channel
+        fields = ("name", "public")
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        taken = Channel.objects.filter(chatroom_id=self.instance.chatroom_id, name=name.strip())
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("A channel of that name exists in this chatroom.")
+        return name
+
+
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
-    """Channels with their grants; created through channel_create, grants through grant_set and grant_clear."""
+    """Channels with their grants: created through channel_create, renamed and made public or private through
+    channel_change, grants through grant_set and grant_clear."""
 
     list_display = ("name", "room", "public", "is_default", "created", "message_link")
     list_display_links = ("name",)
@@ -53,16 +69,15 @@ class ChannelAdmin(admin.ModelAdmin):
     def get_form(
         self, request: HttpRequest, obj: Channel | None = None, change: bool = False, **kwargs: Any
     ) -> type[forms.ModelForm]:
-        if obj is None:
-            kwargs["form"] = ChannelAddForm
+        kwargs["form"] = ChannelAddForm if obj is None else ChannelChangeForm
         return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Channel | None = None) -> tuple[str, ...]:
         return ChannelAddForm.Meta.fields if obj is None else ("chatroom", "name", "public", "is_default", "created_at")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Channel | None = None) -> tuple[str, ...]:
-        # No service renames a channel or flips it public: only its grants change here.
-        return () if obj is None else ("chatroom", "name", "public", "is_default", "created_at")
+        # A channel stays in its chatroom, and the default channel is chosen when the chatroom is created.
+        return () if obj is None else ("chatroom", "is_default", "created_at")
 
     def get_inlines(self, request: HttpRequest, obj: Channel | None) -> tuple:
         return self.inlines if obj is not None else ()
@@ -79,6 +94,15 @@ class ChannelAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Channel, form: forms.ModelForm, change: bool) -> None:
         if change:
+            # The form has already written its values onto obj: the service compares against the stored row.
+            stored = Channel.objects.select_related("chatroom").get(pk=obj.pk)
+            changed = channel_change(
+                channel=stored,
+                actor=operator(request),
+                name=form.cleaned_data["name"],
+                public=form.cleaned_data["public"],
+            )
+            adopt(obj, changed)
             return
         created = channel_create(
             chatroom=form.cleaned_data["chatroom"], name=form.cleaned_data["name"], public=form.cleaned_data["public"]

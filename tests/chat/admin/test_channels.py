@@ -47,3 +47,21 @@ def test_channel_created_in_the_admin(admin_client, chatroom):
 
 def test_channel_list_search(admin_client, chatroom, private_channel):
     assert listed(admin_client, Channel, q="staff") == [private_channel]
+
+
+def test_a_channel_is_renamed_and_made_public_through_the_service(admin_client, admin_user, private_channel):
+    form = _grant_form(admin_client, private_channel)
+    form.update({"name": ["team"], "public": ["on"]})
+    assert admin_client.post(change_url(private_channel), form).status_code == 302
+    private_channel.refresh_from_db()
+    assert (private_channel.name, private_channel.public) == ("team", True)
+    entry = log_of("channel")
+    assert (entry.actor, entry.target) == (admin_user, "#team: renamed from #staff, made public")
+
+
+def test_a_rename_to_a_taken_name_is_a_form_error(admin_client, private_channel):
+    form = _grant_form(admin_client, private_channel)
+    form["name"] = ["default"]
+    response = admin_client.post(change_url(private_channel), form)
+    assert response.status_code == 200 and response.context["errors"]
+    assert Channel.objects.get(pk=private_channel.pk).name == "staff"
