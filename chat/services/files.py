@@ -62,6 +62,8 @@ def file_post(
         # A retry is answered before the checks below: they held when it was stored and may not now.
         stored = Message.objects.filter(pk=message_id).first()
         if stored is not None:
+            if stored.deleted_at is not None:
+                raise Conflict("The message with this id was deleted.", code=Code.MESSAGE_DELETED)
             if is_resend(stored):
                 return stored, False
             raise Conflict("A different message with this id exists.", code=Code.MESSAGE_ID_CONFLICT)

@@ -9,6 +9,7 @@ from chat.models import Message, MessageVersion, ModerationLog, Participant
 from chat.selectors.memberships import unread_count
 from chat.selectors.messages import message_page
 from chat.services.chatrooms import channel_create, chatroom_create, grant_set
+from chat.services.files import file_post
 from chat.services.messages import message_delete, message_edit, message_hide, message_post
 from chat.text import ENCRYPTED_PLACEHOLDER_HTML
 from tests.access import access_of
@@ -190,4 +191,17 @@ def test_a_retried_post_of_a_deleted_message_conflicts(chatroom, member):
     delete(chatroom, member, message)
     with pytest.raises(Conflict) as error:
         post(chatroom, member, "original", message_id=message_id)
+    assert error.value.code == "message_deleted"
+
+
+def test_a_file_message_is_not_edited_and_a_retry_after_its_deletion_conflicts(chatroom, member):
+    access = access_of(participant(chatroom, member))
+    message_id = uuid.uuid4()
+    message, _ = file_post(access=access, channel_id=default_id(chatroom), content=b"data", message_id=message_id)
+    with pytest.raises(Invalid) as error:
+        edit(chatroom, member, message, "words")
+    assert error.value.code == "message_not_editable"
+    delete(chatroom, member, message)
+    with pytest.raises(Conflict) as error:
+        file_post(access=access, channel_id=default_id(chatroom), content=b"data", message_id=message_id)
     assert error.value.code == "message_deleted"
