@@ -2,7 +2,7 @@
 
 The 2021 dialect names its caller `userID`; the 2022 dialect (teahaz.py of 2022, teahaz.js from August 2021)
 names it `username` and spells a few fields differently. Every request field is accepted in either spelling;
-answers to the 2022 dialect carry both spellings, and three rules read the dialect (see the views).
+answers carry both spellings, and three rules (and a message's `data`) read the dialect (see the views).
 """
 
 import enum
@@ -40,16 +40,6 @@ def request_dialect(request: Request, body: Mapping[str, Any] | None = None) -> 
     """2022 when the caller is named by `username` and not by `userID`; 2021 otherwise."""
     user_id, username = caller_claims(request, body)
     return Dialect.V2022 if user_id is None and username is not None else Dialect.V2021
-
-
-def spelling_dialect(body: Mapping[str, Any]) -> Dialect:
-    """The dialect of a request that names no caller (both dialects send `username` there): 2022 when it
-    spells a field the 2022 way, as creating a chatroom does; a body with no such field (using an invite)
-    is the same in both dialects and is answered in both spellings.
-    """
-    spelt_2021 = any(name in body for name in BODY_SPELLINGS)
-    spelt_2022 = any(other in body for other in BODY_SPELLINGS.values())
-    return Dialect.V2021 if spelt_2021 and not spelt_2022 else Dialect.V2022
 
 
 def one_spelling(values: Mapping[str, Any], name: str, other: str) -> Any:

@@ -1,12 +1,12 @@
 """Teahaz datatypes as JSON-ready dicts, built from `.values()` rows and domain objects (no serializer on hot paths).
 
-One shape per datatype: the 2021 keys, plus the 2022 spellings when the request speaks the 2022 dialect (old
-clients read only the keys they know, yet a 2021 answer stays exactly as it always was).
+One shape per datatype serves both dialects: the 2021 keys and the 2022 spellings side by side (addendum section
+3: old clients read only the keys they know, so the extra keys are harmless). Only a message's `data` depends on
+the reader's dialect.
 """
 
 import base64
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from chat.access import RoomAccess
 from chat.api.teahaz.dialect import Dialect
@@ -21,50 +21,48 @@ from invites.models import Invite
 NO_COLOR = {"r": 0, "g": 0, "b": 0}
 
 
-def channel_json(channel: ChannelAccess, *, dialect: Dialect) -> dict:
-    """Channel, with the caller's own r/w/x."""
-    answer: dict[str, Any] = {
+def channel_json(channel: ChannelAccess) -> dict:
+    """Channel, with the caller's own r/w/x; 2022 clients read `name`."""
+    return {
         "channelID": channel.id,
         "channel_name": channel.name,
+        "name": channel.name,
         "public": channel.public,
         "permissions": {"r": channel.r, "w": channel.w, "x": channel.x},
     }
-    if dialect is Dialect.V2022:
-        answer["name"] = channel.name
-    return answer
 
 
-def user_json(*, user_id: object, username: str, display_name: str, color: Mapping[str, int], dialect: Dialect) -> dict:
+def user_json(*, user_id: object, username: str, display_name: str, color: Mapping[str, int]) -> dict:
     """User: 2022 clients read `nickname` (the display name) and spell the colour both ways."""
-    answer: dict[str, Any] = {"userID": user_id, "username": username, "color": dict(color)}
-    if dialect is Dialect.V2022:
-        answer["nickname"] = shown_name(display_name=display_name, username=username)
-        answer["colour"] = dict(color)
-    return answer
+    return {
+        "userID": user_id,
+        "username": username,
+        "color": dict(color),
+        "nickname": shown_name(display_name=display_name, username=username),
+        "colour": dict(color),
+    }
 
 
-def user_row_json(row: Mapping, *, dialect: Dialect) -> dict:
+def user_row_json(row: Mapping) -> dict:
     """User, from a row of chat.selectors.chatrooms.participant_rows."""
     return user_json(
         user_id=row["user_id"],
         username=row["user__username"],
         display_name=row["user__display_name"],
         color={"r": row["user__color_r"], "g": row["user__color_g"], "b": row["user__color_b"]},
-        dialect=dialect,
     )
 
 
 def _system_data(row: Mapping) -> dict:
     """A system message as 2022 clients read it: the welcome names the new user."""
     if row["subject_id"] is None:
-        user_info = user_json(user_id=None, username="", display_name="", color=NO_COLOR, dialect=Dialect.V2022)
+        user_info = user_json(user_id=None, username="", display_name="", color=NO_COLOR)
     else:
         user_info = user_json(
             user_id=row["subject_id"],
             username=row["subject__username"],
             display_name=row["subject__display_name"],
             color={"r": row["subject__color_r"], "g": row["subject__color_g"], "b": row["subject__color_b"]},
-            dialect=Dialect.V2022,
         )
     return {"event_type": "newuser", "user_info": user_info}
 
@@ -88,20 +86,19 @@ def message_data(row: Mapping, *, dialect: Dialect, file_content: bytes | None) 
 
 def message_json(row: Mapping, *, dialect: Dialect, file_content: bytes | None = None) -> dict:
     """Message, from a row of chat.selectors.messages.message_page (or `message_row`)."""
-    answer: dict[str, Any] = {
+    send_time = epoch(row["sent_at"])
+    return {
         "messageID": row["id"],
         "channelID": row["channel_id"],
         "userID": row["author_id"],
+        "username": row["author__username"],
         "replyID": row["reply_to_id"],
         "keyID": row["key_id"] or None,
-        "send_time": epoch(row["sent_at"]),
+        "send_time": send_time,
+        "time": send_time,
         "type": row["kind"],
         "data": message_data(row, dialect=dialect, file_content=file_content),
     }
-    if dialect is Dialect.V2022:
-        answer["time"] = answer["send_time"]
-        answer["username"] = row["author__username"]
-    return answer
 
 
 def messages_json(rows: Iterable[Mapping], *, dialect: Dialect) -> list[dict]:
@@ -128,34 +125,32 @@ def message_row(message: Message, *, author: User) -> dict:
     }
 
 
-def invite_json(invite: Invite, *, dialect: Dialect) -> dict:
+def invite_json(invite: Invite) -> dict:
     """Invite: `uid` and `inviteID` are the same id; `data` is what another client pastes to join."""
-    answer: dict[str, Any] = {
+    expires = epoch(invite.expires_at)
+    return {
         "uid": invite.id,
         "inviteID": invite.id,
         "uses": invite.uses_left,
-        "expiration-time": epoch(invite.expires_at),
+        "expiration-time": expires,
+        "expiration_time": expires,
+        "chatroom_id": invite.chatroom_id,
+        "chatroomID": invite.chatroom_id,
         "data": f"teahaz:{invite.chatroom_id}/{invite.id}",
     }
-    if dialect is Dialect.V2022:
-        answer["expiration_time"] = answer["expiration-time"]
-        answer["chatroom_id"] = answer["chatroomID"] = invite.chatroom_id
-    return answer
 
 
-def chatroom_json(access: RoomAccess, *, dialect: Dialect) -> dict:
+def chatroom_json(access: RoomAccess) -> dict:
     """Chatroom data: the chatroom, the caller's user id, the channels the caller can read (default first).
 
     2022 clients also read `users`, and take its first entry as themselves: the caller comes first.
     """
-    answer: dict[str, Any] = {
+    rows = participant_rows(chatroom_id=access.chatroom.pk)
+    rows.sort(key=lambda row: row["user_id"] != access.participant.user_id)
+    return {
         "chatroomID": access.chatroom.pk,
         "chatroom_name": access.chatroom.name,
         "userID": access.participant.user_id,
-        "channels": [channel_json(channel, dialect=dialect) for channel in access.readable_channels],
+        "channels": [channel_json(channel) for channel in access.readable_channels],
+        "users": [user_row_json(row) for row in rows],
     }
-    if dialect is Dialect.V2022:
-        rows = participant_rows(chatroom_id=access.chatroom.pk)
-        rows.sort(key=lambda row: row["user_id"] != access.participant.user_id)
-        answer["users"] = [user_row_json(row, dialect=dialect) for row in rows]
-    return answer

@@ -23,7 +23,7 @@ from chat.api.teahaz.authentication import (
     names_user,
     request_object,
 )
-from chat.api.teahaz.dialect import Dialect, body_fields, param, request_dialect, spelling_dialect
+from chat.api.teahaz.dialect import Dialect, body_fields, param, request_dialect
 from chat.api.teahaz.params import (
     MESSAGES_MAX_COUNT,
     get_param,
@@ -82,14 +82,14 @@ def header(name: str, kind: Any, description: str, *, required: bool = False) ->
     return OpenApiParameter(name, kind, OpenApiParameter.HEADER, required=required, description=description)
 
 
-def logged_in_response(request: Request, *, user: User, chatroom_id: uuid.UUID, dialect: Dialect) -> Response:
+def logged_in_response(request: Request, *, user: User, chatroom_id: uuid.UUID) -> Response:
     """Chatroom data with the log-in cookie: named after the chatroom, the only cookie the response sets.
 
     The user has just logged in (or joined): reading the access records no presence.
     """
     access = chatroom_access(user=user, chatroom_id=chatroom_id)
     raw, token = token_issue(user=access.user, chatroom=access.chatroom)
-    response = Response(chatroom_json(access, dialect=dialect))
+    response = Response(chatroom_json(access))
     response.set_cookie(
         cookie_name(access.chatroom.pk),
         raw,
@@ -174,9 +174,7 @@ class ChatroomCreateView(TeahazView):
             address=client_address(request),
             name=body.validated_data["chatroom_name"],
         )
-        return logged_in_response(
-            request, user=participant.user, chatroom_id=participant.chatroom_id, dialect=spelling_dialect(data)
-        )
+        return logged_in_response(request, user=participant.user, chatroom_id=participant.chatroom_id)
 
 
 class ChatroomDetailView(TeahazView):
@@ -184,7 +182,7 @@ class ChatroomDetailView(TeahazView):
 
     @extend_schema(parameters=CALLER_HEADERS, responses=shapes.TeahazChatroomDataSerializer)
     def get(self, request: Request, chatroom_id: str) -> Response:
-        return Response(chatroom_json(self.enter(request), dialect=request_dialect(request)))
+        return Response(chatroom_json(self.enter(request)))
 
 
 class LoginView(TeahazView):
@@ -214,12 +212,7 @@ class LoginView(TeahazView):
         )
         if user_id and username and not names_user(username, participant.user):
             raise NotAuthenticated(WRONG_CREDENTIALS, code=Code.WRONG_CREDENTIALS)
-        return logged_in_response(
-            request,
-            user=participant.user,
-            chatroom_id=participant.chatroom_id,
-            dialect=request_dialect(request, data),
-        )
+        return logged_in_response(request, user=participant.user, chatroom_id=participant.chatroom_id)
 
     @extend_schema(request=None, responses=shapes.TeahazDetailSerializer)
     def delete(self, request: Request, chatroom_id: str) -> Response:
@@ -240,9 +233,8 @@ class UsersView(TeahazView):
     @extend_schema(parameters=CALLER_HEADERS, responses=shapes.TeahazUserSerializer(many=True))
     def get(self, request: Request, chatroom_id: str) -> Response:
         access = self.enter(request)
-        dialect = request_dialect(request)
         rows = participant_rows(chatroom_id=access.chatroom.pk)
-        return Response([user_row_json(row, dialect=dialect) for row in rows])
+        return Response([user_row_json(row) for row in rows])
 
 
 class ChannelsView(TeahazView):
@@ -250,8 +242,7 @@ class ChannelsView(TeahazView):
 
     @extend_schema(parameters=CALLER_HEADERS, responses=shapes.TeahazChannelSerializer(many=True))
     def get(self, request: Request, chatroom_id: str) -> Response:
-        dialect = request_dialect(request)
-        return Response([channel_json(channel, dialect=dialect) for channel in self.enter(request).readable_channels])
+        return Response([channel_json(channel) for channel in self.enter(request).readable_channels])
 
     @extend_schema(request=shapes.TeahazChannelCreateSerializer, responses=shapes.TeahazChannelSerializer)
     def post(self, request: Request, chatroom_id: str) -> Response:
@@ -266,8 +257,7 @@ class ChannelsView(TeahazView):
             name=body.validated_data["channel_name"],
             public=body.validated_data["public"],
         )
-        dialect = request_dialect(request, data)
-        return Response(channel_json(access.created(channel), dialect=dialect))
+        return Response(channel_json(access.created(channel)))
 
 
 class MessagesView(TeahazView):
@@ -402,7 +392,7 @@ class InvitesView(TeahazView):
         access.require_moderator()
         rate_limit_hit(scope="invite_create", user_id=request.user.pk, address=client_address(request))
         invite = invite_create(chatroom=access.chatroom, created_by=request.user, uses=uses, expires_at=expires_at)
-        return Response(invite_json(invite, dialect=request_dialect(request)))
+        return Response(invite_json(invite))
 
     @extend_schema(request=shapes.TeahazInviteRedeemSerializer, responses=shapes.TeahazChatroomDataSerializer)
     def post(self, request: Request, chatroom_id: str) -> Response:
@@ -416,4 +406,4 @@ class InvitesView(TeahazView):
             password=body.validated_data["password"],
             address=client_address(request),
         )
-        return logged_in_response(request, user=user, chatroom_id=self.chatroom_id, dialect=spelling_dialect(data))
+        return logged_in_response(request, user=user, chatroom_id=self.chatroom_id)

@@ -30,6 +30,7 @@ def test_channels_lists_readable_channels_with_the_callers_permissions(logged_in
     assert seen["secret"] == {
         "channelID": str(secret.id),
         "channel_name": "secret",
+        "name": "secret",
         "public": False,
         "permissions": {"r": True, "w": True, "x": True},
     }
@@ -56,6 +57,7 @@ def test_admins_create_channels(logged_in, owner, admin_member, chatroom, creato
     assert response.json() == {
         "channelID": str(channel.id),
         "channel_name": "general",
+        "name": "general",
         "public": True,
         "permissions": {"r": True, "w": True, "x": True},
     }
@@ -116,6 +118,8 @@ def test_users_lists_every_active_participant_with_a_color(logged_in, owner, mem
             "userID": str(user.id),
             "username": user.username,
             "color": {"r": user.color_r, "g": user.color_g, "b": user.color_b},
+            "nickname": user.name,
+            "colour": {"r": user.color_r, "g": user.color_g, "b": user.color_b},
         }
         for user in (owner, member)
     ]

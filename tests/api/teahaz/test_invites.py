@@ -40,6 +40,9 @@ def test_create_invite_with_defaults(logged_in, owner, chatroom):
         "inviteID": invite.id,
         "uses": 1,
         "expiration-time": invite.expires_at.timestamp(),
+        "expiration_time": invite.expires_at.timestamp(),
+        "chatroom_id": str(chatroom.id),
+        "chatroomID": str(chatroom.id),
         "data": f"teahaz:{chatroom.id}/{invite.id}",
     }
     assert invite.chatroom == chatroom and invite.created_by == owner and invite.uses_left == 1

@@ -44,8 +44,18 @@ def test_create_chatroom_makes_account_room_channel_owner_and_welcome(api_client
             {
                 "channelID": str(channel.id),
                 "channel_name": "default",
+                "name": "default",
                 "public": True,
                 "permissions": {"r": True, "w": True, "x": True},
+            }
+        ],
+        "users": [
+            {
+                "userID": str(user.id),
+                "username": "alice",
+                "color": {"r": user.color_r, "g": user.color_g, "b": user.color_b},
+                "nickname": user.name,
+                "colour": {"r": user.color_r, "g": user.color_g, "b": user.color_b},
             }
         ],
     }
