@@ -6,7 +6,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from chat.api.origam.avatars import avatar
-from chat.api.origam.views import ChatroomListView
+from chat.api.origam.urls import api_root as origam_api_root
 from chat.api.tokens import TokenView
 from chatsite import health, metrics, views
 
@@ -29,7 +29,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     # The Origam chat protocol (its API root is fixed by the real client), its avatars, and its client build.
     path("chatrooms/Chat/", include("chat.api.origam.urls")),
-    path("chatrooms/Chat", ChatroomListView.as_view()),
+    path("chatrooms/Chat", origam_api_root),
     re_path(r"^chatrooms/Avatar/(?P<user_id>[^/]+)/?\Z", avatar, name="origam-avatar"),
     path("", include("chat.web.urls")),
     # The Teahaz protocol, at the server root and at /api/v0/ (where the real clients look).

@@ -1,5 +1,6 @@
 """Who may call the Origam API: credentials, the cross-site rule, identity headers, membership, paths."""
 
+import re
 import uuid
 
 import pytest
@@ -218,3 +219,34 @@ def test_the_browsable_api_shows_the_endpoints(bearer, owner, chatroom, endpoint
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert b"Django REST framework" in response.content
+
+
+@pytest.mark.parametrize("root", [API, API.rstrip("/")])
+def test_the_browsable_api_root_lists_every_endpoint(bearer, owner, chatroom, root):
+    client = bearer(owner)
+    response = client.get(root, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert chatroom.name in page
+    listed: dict[str, set[str]] = {}
+    links = {}
+    for methods, href, path in re.findall(r'<li><code>([A-Z ]+)</code> (?:<a href="([^"]+)">)?([^<]+)', page):
+        listed[path] = set(methods.split())
+        if href:
+            links[path] = href
+    expected: dict[str, set[str]] = {}
+    for method, endpoint in ROOM_ENDPOINTS:
+        expected.setdefault(f"chatrooms/{{chatroom_id}}/{endpoint}", set()).add(method.upper())
+    for method, endpoint in TOP_ENDPOINTS:
+        if endpoint:
+            expected.setdefault(endpoint, set()).add(method.upper())
+    assert listed == expected
+    assert links == {
+        "chatrooms/create": f"{API}chatrooms/create",
+        "localUser": f"{API}localUser",
+        "users/listToInvite": f"{API}users/listToInvite",
+    }
+    for path, href in links.items():
+        if "GET" in listed[path]:
+            assert client.get(href).status_code == 200
