@@ -77,6 +77,7 @@ class Code(StrEnum):
     MESSAGE_NOT_EDITABLE = "message_not_editable"
     NOT_MESSAGE_AUTHOR = "not_message_author"
     INVALID_SEARCH = "invalid_search"
+    INVALID_CURSOR = "invalid_cursor"
     # Files.
     EMPTY_FILE = "empty_file"
     FILE_TOO_LARGE = "file_too_large"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
-from django.db.models import Q, Subquery
+from django.db.models import Q, QuerySet, Subquery
 
 from chat.access import RoomAccess
 from chat.exceptions import Code, Invalid
@@ -43,9 +43,37 @@ MESSAGE_FIELDS = (
 )
 
 
-def _anchored(message_id: uuid.UUID, *, chatroom_id: uuid.UUID) -> Subquery:
+# The order messages are paged in, oldest first: every keyset comparison below follows it.
+MESSAGE_ORDER = ("sent_at", "id")
+
+
+def position_of(row: dict) -> tuple[datetime, uuid.UUID]:
+    """A message row's place in MESSAGE_ORDER, as a cursor remembers it."""
+    return row["sent_at"], row["id"]
+
+
+def past_position(*, sent_at: datetime | Subquery, message_id: uuid.UUID, later: bool, inclusive: bool) -> Q:
+    """The messages after (`later`) or before a place in MESSAGE_ORDER; the place itself too when `inclusive`."""
+    lookup = ("gt" if later else "lt") + ("e" if inclusive else "")
+    return Q(**{f"sent_at__{lookup[:2]}": sent_at}) | Q(sent_at=sent_at, **{f"id__{lookup}": message_id})
+
+
+def ordered(queryset: QuerySet, *, newest_first: bool = False) -> QuerySet:
+    """The queryset in MESSAGE_ORDER (or its reverse)."""
+    return queryset.order_by(*(f"-{field}" if newest_first else field for field in MESSAGE_ORDER))
+
+
+def message_anchor(message_id: uuid.UUID, *, chatroom_id: uuid.UUID) -> Subquery:
     """The place of a message in its chatroom's order, for bounding a page (hidden and deleted ones too)."""
     return Subquery(Message.objects.filter(pk=message_id, chatroom_id=chatroom_id).values("sent_at")[:1])
+
+
+def messages_visible(*, access: RoomAccess) -> QuerySet:
+    """Every message the caller may see in the chatroom: the visible (neither hidden nor deleted) ones of the
+    channels it can read."""
+    return Message.objects.visible().filter(
+        chatroom_id=access.chatroom.pk, channel_id__in=[channel.id for channel in access.readable_channels]
+    )
 
 
 def _anchors_check(*, chatroom_id: uuid.UUID, anchors: Sequence[uuid.UUID]) -> None:
@@ -119,14 +147,14 @@ def _page(
         queryset = queryset.filter(sent_at__lte=until)
     # Ties of send time are broken by id, so the anchor's own row is inside the bound and its equals are ordered.
     if after is not None:
-        at = _anchored(after, chatroom_id=chatroom_id)
-        queryset = queryset.filter(Q(sent_at__gt=at) | Q(sent_at=at, id__gte=after))
+        at = message_anchor(after, chatroom_id=chatroom_id)
+        queryset = queryset.filter(past_position(sent_at=at, message_id=after, later=True, inclusive=True))
     if before is not None:
-        at = _anchored(before, chatroom_id=chatroom_id)
-        queryset = queryset.filter(Q(sent_at__lt=at) | Q(sent_at=at, id__lte=before))
+        at = message_anchor(before, chatroom_id=chatroom_id)
+        queryset = queryset.filter(past_position(sent_at=at, message_id=before, later=False, inclusive=True))
     if keep == "oldest":
-        return list(queryset.order_by("sent_at", "id").values(*MESSAGE_FIELDS)[:limit])
-    rows = list(queryset.order_by("-sent_at", "-id").values(*MESSAGE_FIELDS)[:limit])
+        return list(ordered(queryset).values(*MESSAGE_FIELDS)[:limit])
+    rows = list(ordered(queryset, newest_first=True).values(*MESSAGE_FIELDS)[:limit])
     rows.reverse()
     return rows
 

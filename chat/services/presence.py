@@ -49,3 +49,19 @@ def presence_status(*, last_seen_at: datetime | None, now: datetime) -> str:
     if age < settings.CHAT_PRESENCE_AWAY_SECONDS:
         return "away"
     return "offline"
+
+
+PRESENCE_STATUSES = ("online", "away", "offline", "none")
+
+
+def presence_condition(*, status: str, now: datetime) -> Q:
+    """The participants whose `presence_status` as of `now` is `status`, as a condition on their rows."""
+    online = now - timedelta(seconds=settings.CHAT_PRESENCE_ONLINE_SECONDS)
+    away = now - timedelta(seconds=settings.CHAT_PRESENCE_AWAY_SECONDS)
+    conditions = {
+        "online": Q(last_seen_at__gt=online),
+        "away": Q(last_seen_at__gt=away, last_seen_at__lte=online),
+        "offline": Q(last_seen_at__lte=away),
+        "none": Q(last_seen_at__isnull=True),
+    }
+    return conditions[status]
