@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/auth/token/", TokenView.as_view()),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api-auth/", include("rest_framework.urls")),
+    path("api/v1/", include("chat.api.v1.urls")),
     # The Origam chat protocol (its API root is fixed by the real client), its avatars, and its client build.
     path("chatrooms/Chat/", include("chat.api.origam.urls")),
     path("chatrooms/Chat", origam_api_root),

@@ -7,6 +7,7 @@ channels, grants, memberships and a ban leave behind, and nothing else.
 import enum
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -51,6 +52,7 @@ class World:
     caller: Caller
     user: User | None
     elsewhere: Chatroom | None = None
+    invite: Invite | None = None  # an active invite, made by the victim (never a caller), for managing invites
     seeds: dict[str, Message] = field(default_factory=dict)
     joined: set[uuid.UUID] = field(default_factory=set)  # who had a membership, banned or not, once built
 
@@ -100,6 +102,9 @@ def build_world(*, caller: Caller, public: bool) -> World:
         caller=caller,
         user=None,
         seeds={"default": _seed(default), "side": _seed(side)},
+        invite=Invite.objects.create(
+            chatroom=chatroom, created_by=victim, uses_left=5, expires_at=timezone.now() + timedelta(days=1)
+        ),
     )
     if caller.standing is not Standing.ANONYMOUS:
         _place_caller(world)

@@ -1,0 +1,1 @@
+"""The project's own REST API: DRF ViewSets over chat/ and invites/, routed under /api/v1/."""

@@ -1,0 +1,125 @@
+"""Message pages by cursor: a keyset on the chatroom's message order, so that pages hold still while messages arrive."""
+
+import base64
+import binascii
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from chat.exceptions import Code
+from chat.selectors.messages import ordered, past_position, position_of
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+def _encode(*, position: tuple[datetime, uuid.UUID], later: bool) -> str:
+    sent_at, message_id = position
+    raw = orjson.dumps({"t": sent_at.isoformat(), "i": str(message_id), "later": later})
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[datetime, uuid.UUID, bool]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = orjson.loads(raw)
+        sent_at = datetime.fromisoformat(data["t"])
+        if sent_at.tzinfo is None or not isinstance(data["later"], bool):
+            raise ValueError(data)
+        return sent_at, uuid.UUID(data["i"]), data["later"]
+    except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        raise ValidationError({"cursor": ["Not a cursor this server gave."]}, code=Code.INVALID_CURSOR) from None
+
+
+class MessageCursorPagination(BasePagination):
+    """Pages of message rows in the chatroom's order (oldest first within a page), linked by opaque cursors.
+
+    Without a cursor the page holds the newest messages, or the oldest ones from `after` when only `after` bounds
+    the list. `previous` leads to older messages, `next` to newer ones; either is null when nothing lies there.
+    A cursor names a place in the order, not an offset, so messages posted meanwhile shift nothing.
+    """
+
+    cursor_query_param = "cursor"
+    page_size_query_param = "page_size"
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any, Any] | Sequence[Any], request: Request, view: Any = None
+    ) -> list[Any]:
+        assert isinstance(queryset, QuerySet), "message pages are read from a queryset"
+        self.request = request
+        size = self._page_size(request)
+        cursor = request.query_params.get(self.cursor_query_param)
+        from_oldest = "after" in request.query_params and "before" not in request.query_params
+        if cursor:
+            sent_at, message_id, later = _decode(cursor)
+            queryset = queryset.filter(
+                past_position(sent_at=sent_at, message_id=message_id, later=later, inclusive=False)
+            )
+        else:
+            later = from_oldest
+        rows = list(ordered(queryset, newest_first=not later)[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size]
+        if not later:
+            rows.reverse()
+        # Coming from a cursor, the far side holds at least the row the cursor was taken from.
+        self._older = bool(rows) and (more if not later else bool(cursor))
+        self._newer = bool(rows) and (more if later else bool(cursor))
+        self.rows = rows
+        return rows
+
+    def _page_size(self, request: Request) -> int:
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
+            return DEFAULT_PAGE_SIZE
+        if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE_SIZE:
+            raise ValidationError({"page_size": [f"An integer from 1 to {MAX_PAGE_SIZE}."]}, code=Code.INVALID)
+        return int(value)
+
+    def _link(self, *, row: dict, later: bool) -> str:
+        url = remove_query_param(self.request.build_absolute_uri(), self.cursor_query_param)
+        return replace_query_param(url, self.cursor_query_param, _encode(position=position_of(row), later=later))
+
+    def get_paginated_response(self, data: Sequence[Any]) -> Response:
+        return Response(
+            {
+                "next": self._link(row=self.rows[-1], later=True) if self._newer else None,
+                "previous": self._link(row=self.rows[0], later=False) if self._older else None,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        link = {"type": "string", "format": "uri", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "in": "query",
+                "required": False,
+                "description": "The `next` or `previous` cursor of an earlier page.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "in": "query",
+                "required": False,
+                "description": f"Messages per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            },
+        ]

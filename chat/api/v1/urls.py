@@ -1,0 +1,23 @@
+"""The v1 router: every resource under /api/v1/, listed at its root."""
+
+from rest_framework.routers import DefaultRouter
+
+from chat.api.v1 import views
+
+
+class V1Router(DefaultRouter):
+    """DRF's router, with a root page titled for this API."""
+
+    root_view_name = "v1-root"
+
+
+router = V1Router()
+router.register("me", views.MeViewSet, basename="v1-me")
+router.register("chatrooms", views.ChatroomViewSet, basename="v1-chatroom")
+router.register("channels", views.ChannelViewSet, basename="v1-channel")
+router.register("participants", views.ParticipantViewSet, basename="v1-participant")
+router.register("messages", views.MessageViewSet, basename="v1-message")
+router.register("invites", views.InviteViewSet, basename="v1-invite")
+router.register("users", views.UserViewSet, basename="v1-user")
+
+urlpatterns = router.urls
