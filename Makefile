@@ -43,6 +43,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_DEBUG=1 $(BIN)/gunicorn --check-config -c deploy/gunicorn.conf.py chatsite.wsgi
+	DJANGO_DEBUG=1 $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .

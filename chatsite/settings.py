@@ -273,13 +273,15 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "chatsite API",
-    "DESCRIPTION": "The Teahaz (chat API v0) and Origam chat protocols over one chat server.",
+    "DESCRIPTION": "The Teahaz (chat API v0) and Origam chat protocols, and the project's own REST API (v1).",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["chat.api.schema.deduplicate_endpoints"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "chat.api.schema.document_everything"],
     # Request bodies get their own components, where a field that may not be blank says so (minLength).
     "COMPONENT_SPLIT_REQUEST": True,
+    # Presence is one choice set wherever v1 shows or filters it.
+    "ENUM_NAME_OVERRIDES": {"PresenceEnum": "chat.services.presence.PRESENCE_STATUSES"},
 }
 
 # The chat's own settings (all overridable from the environment).

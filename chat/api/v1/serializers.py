@@ -1,6 +1,10 @@
-"""The shapes of v1: what each endpoint accepts (validated here, then handed to a service) and what it answers."""
+"""The shapes of v1: what each endpoint accepts (validated here, then handed to a service) and what it answers.
+
+Their schema components are named V1… so that they never collide with the protocols' shapes of the same name.
+"""
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from chat.limits import CHANNEL_NAME_MAX_LENGTH, CHATROOM_NAME_MAX_LENGTH, KEY_ID_MAX_LENGTH, REASON_MAX_LENGTH
@@ -8,6 +12,7 @@ from chat.models import Message, Participant
 from chat.services.presence import PRESENCE_STATUSES
 
 
+@extend_schema_serializer(component_name="V1User")
 class UserSerializer(serializers.Serializer):
     """A user as others see them: `name` is the display name, else the username."""
 
@@ -16,6 +21,7 @@ class UserSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="V1Chatroom")
 class ChatroomSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(max_length=CHATROOM_NAME_MAX_LENGTH, help_text="The chatroom's name.")
@@ -23,12 +29,14 @@ class ChatroomSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
 
 
+@extend_schema_serializer(component_name="V1Permissions")
 class PermissionsSerializer(serializers.Serializer):
     r = serializers.BooleanField(help_text="Read the channel's messages.")
     w = serializers.BooleanField(help_text="Write messages to it.")
     x = serializers.BooleanField(help_text="Manage it.")
 
 
+@extend_schema_serializer(component_name="V1Channel")
 class ChannelSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     chatroom = serializers.UUIDField(help_text="The chatroom the channel belongs to.")
@@ -40,11 +48,13 @@ class ChannelSerializer(serializers.Serializer):
     permissions = PermissionsSerializer(read_only=True, help_text="The caller's own r/w/x on it.")
 
 
+@extend_schema_serializer(component_name="V1ChannelUpdate")
 class ChannelUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=CHANNEL_NAME_MAX_LENGTH, required=False)
     public = serializers.BooleanField(required=False)
 
 
+@extend_schema_serializer(component_name="V1Participant")
 class ParticipantSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     chatroom = serializers.UUIDField(read_only=True)
@@ -56,14 +66,17 @@ class ParticipantSerializer(serializers.Serializer):
     last_seen_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
+@extend_schema_serializer(component_name="V1Role")
 class RoleSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Participant.Role.choices, help_text="owner passes the ownership on.")
 
 
+@extend_schema_serializer(component_name="V1Ban")
 class BanSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
+@extend_schema_serializer(component_name="V1Message")
 class MessageSerializer(serializers.Serializer):
     """A message as every reader sees it."""
 
@@ -82,6 +95,7 @@ class MessageSerializer(serializers.Serializer):
     sent_at = serializers.DateTimeField()
 
 
+@extend_schema_serializer(component_name="V1MessageCreate")
 class MessageCreateSerializer(serializers.Serializer):
     id = serializers.UUIDField(
         required=False, help_text="Chosen by the client to make the send idempotent: the same id again answers 200."
@@ -99,11 +113,13 @@ class MessageCreateSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(component_name="V1MessageEdit")
 class MessageEditSerializer(serializers.Serializer):
     body = serializers.CharField(trim_whitespace=False)
     format = serializers.ChoiceField(choices=Message.Format.choices, default=Message.Format.PLAIN)
 
 
+@extend_schema_serializer(component_name="V1Invite")
 class InviteSerializer(serializers.Serializer):
     id = serializers.CharField(read_only=True, help_text="The invite's secret id: whoever holds it may join.")
     chatroom = serializers.UUIDField()
@@ -117,10 +133,12 @@ class InviteSerializer(serializers.Serializer):
     revoked_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
+@extend_schema_serializer(component_name="V1Redeem")
 class RedeemSerializer(serializers.Serializer):
     chatroom = serializers.UUIDField(help_text="The chatroom the invite is for.")
 
 
+@extend_schema_serializer(component_name="V1UserQuery")
 class UserQuerySerializer(serializers.Serializer):
     search = serializers.CharField(required=False, default="", allow_blank=True, help_text="Part of a name, any case.")
     chatroom = serializers.UUIDField(required=False, help_text="Seen from this chatroom (with `purpose`).")
@@ -133,6 +151,7 @@ class UserQuerySerializer(serializers.Serializer):
     offset = serializers.IntegerField(required=False, default=0, min_value=0)
 
 
+@extend_schema_serializer(component_name="V1Me")
 class MeSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     username = serializers.CharField()
