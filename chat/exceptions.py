@@ -32,6 +32,7 @@ class Code(StrEnum):
     INVALID_USERNAME = "invalid_username"
     INVALID_PASSWORD = "invalid_password"
     USERNAME_TAKEN = "username_taken"
+    SIGNUP_CLOSED = "signup_closed"
     WRONG_CREDENTIALS = "wrong_credentials"
     USER_INACTIVE = "user_inactive"
     UNKNOWN_USER = "unknown_user"

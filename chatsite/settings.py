@@ -295,6 +295,8 @@ CHAT_LOGIN_SESSION_TTL_SECONDS = env_int("CHAT_LOGIN_SESSION_TTL_SECONDS", 30 * 
 CHAT_LOGIN_FAILURES_PER_ACCOUNT = env_int("CHAT_LOGIN_FAILURES_PER_ACCOUNT", 10)
 CHAT_LOGIN_FAILURES_PER_ADDRESS = env_int("CHAT_LOGIN_FAILURES_PER_ADDRESS", 50)
 CHAT_LOGIN_FAILURE_WINDOW_SECONDS = env_int("CHAT_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+# Open sign-up: anyone may create an account (Teahaz chatroom creation); off, only invites and operators do.
+CHAT_SIGNUP_OPEN = env_bool("CHAT_SIGNUP_OPEN", True)
 CHAT_SIGNUPS_PER_ADDRESS = env_int("CHAT_SIGNUPS_PER_ADDRESS", 20)
 CHAT_SIGNUP_WINDOW_SECONDS = env_int("CHAT_SIGNUP_WINDOW_SECONDS", 3600)
 # Abuse limits, per user and per client address, each `<count>/<seconds>` over a sliding window (see the README).

@@ -113,7 +113,7 @@ def invite_redeem(
     if invite.state != Invite.State.ACTIVE and not _is_participant_named(invite=invite, username=username):
         _refuse_unusable(invite)
     with transaction.atomic():
-        user, _created = user_get_or_create(username=username, password=password, address=address)
+        user, _created = user_get_or_create(username=username, password=password, address=address, via_invite=True)
         participant = invite_redeem_for_user(invite=invite, user=user)
     return participant, user
 

@@ -3,13 +3,14 @@
 import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from chat.exceptions import ChatError, Code, Conflict, Invalid, NotAuthenticated
+from chat.exceptions import ChatError, Code, Conflict, Forbidden, Invalid, NotAuthenticated
 from chat.limits import USERNAME_MAX_LENGTH
 from chat.models import Participant, User
 from chat.services.participants import participant_remove
@@ -83,14 +84,19 @@ def user_create(*, username: str, password: str) -> User:
         raise Conflict("That username was taken a moment ago.", code=Code.USERNAME_TAKEN) from error
 
 
-def user_get_or_create(*, username: str, password: str, address: str) -> tuple[User, bool]:
-    """The existing account if the password is right, else a new account with that username."""
+def user_get_or_create(*, username: str, password: str, address: str, via_invite: bool = False) -> tuple[User, bool]:
+    """The existing account if the password is right, else a new account with that username.
+
+    A new account needs open sign-up (CHAT_SIGNUP_OPEN) unless an invite admits it (`via_invite`).
+    """
     if not isinstance(username, str) or not username.strip() or not is_storable(username):
         raise Invalid("A username is required.", code=Code.INVALID_USERNAME)
     if not isinstance(password, str) or not password:
         raise Invalid("A password is required.", code=Code.INVALID_PASSWORD)
     if User.objects.filter(username__iexact=username.strip()).exists():
         return user_authenticate(identifier=username.strip(), password=password, address=address), False
+    if not via_invite and not settings.CHAT_SIGNUP_OPEN:
+        raise Forbidden("Sign-up is closed on this server: ask for an invite.", code=Code.SIGNUP_CLOSED)
     signup_take(address=address)
     try:
         user = user_create(username=username, password=password)
