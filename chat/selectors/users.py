@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
 from chat.exceptions import Code, Invalid
@@ -39,6 +39,12 @@ def _search_page(*, users: QuerySet, search_phrase: str, limit: int, offset: int
     )
 
 
+def _offered() -> QuerySet:
+    """The users chat users are offered (to invite or mention): active ones, operators only once they have joined."""
+    joined = Participant.objects.active().filter(user_id=OuterRef("pk"))
+    return User.objects.filter(is_active=True).filter(Q(is_staff=False, is_superuser=False) | Exists(joined))
+
+
 def _participant_ids(*, chatroom_id: uuid.UUID, state: str | None = Participant.State.ACTIVE) -> QuerySet:
     participants = Participant.objects.filter(chatroom_id=chatroom_id)
     if state is not None:
@@ -47,18 +53,18 @@ def _participant_ids(*, chatroom_id: uuid.UUID, state: str | None = Participant.
 
 
 def users_to_invite(*, chatroom_id: uuid.UUID, search_phrase: str, limit: int, offset: int) -> list[dict]:
-    """Active users who are not in the chatroom (neither participants nor banned), matching, by name."""
-    users = User.objects.filter(is_active=True).exclude(pk__in=_participant_ids(chatroom_id=chatroom_id, state=None))
+    """Offered users who are not in the chatroom (neither participants nor banned), matching, by name."""
+    users = _offered().exclude(pk__in=_participant_ids(chatroom_id=chatroom_id, state=None))
     return _search_page(users=users, search_phrase=search_phrase, limit=limit, offset=offset)
 
 
 def users_in_chatroom(*, chatroom_id: uuid.UUID, search_phrase: str, limit: int, offset: int) -> list[dict]:
-    """The chatroom's active participants (whoever asks included), matching, by name."""
-    users = User.objects.filter(pk__in=_participant_ids(chatroom_id=chatroom_id))
+    """The chatroom's active participants (whoever asks included) whose accounts are active, matching, by name."""
+    users = User.objects.filter(is_active=True, pk__in=_participant_ids(chatroom_id=chatroom_id))
     return _search_page(users=users, search_phrase=search_phrase, limit=limit, offset=offset)
 
 
 def users_other_than(*, user_id: uuid.UUID, search_phrase: str, limit: int, offset: int) -> list[dict]:
-    """Active users other than this one (whom to invite into a new chatroom), matching, by name."""
-    users = User.objects.filter(is_active=True).exclude(pk=user_id)
+    """Offered users other than this one (whom to invite into a new chatroom), matching, by name."""
+    users = _offered().exclude(pk=user_id)
     return _search_page(users=users, search_phrase=search_phrase, limit=limit, offset=offset)
