@@ -33,6 +33,7 @@ class Code(StrEnum):
     INVALID_PASSWORD = "invalid_password"
     USERNAME_TAKEN = "username_taken"
     SIGNUP_CLOSED = "signup_closed"
+    USERNAME_CONFUSABLE = "username_confusable"
     WRONG_CREDENTIALS = "wrong_credentials"
     USER_INACTIVE = "user_inactive"
     UNKNOWN_USER = "unknown_user"

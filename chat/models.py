@@ -2,21 +2,24 @@
 
 import secrets
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage, storages
 from django.core.signals import setting_changed
 from django.db import models, transaction
 from django.db.models import Q, Value
-from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models.functions import Coalesce, NullIf
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 
 from chat.avatars import AvatarField
+from chat.exceptions import Code
 from chat.limits import (
     CHANNEL_NAME_MAX_LENGTH,
     CHATROOM_NAME_MAX_LENGTH,
@@ -29,6 +32,7 @@ from chat.limits import (
     TOKEN_NAME_MAX_LENGTH,
 )
 from chat.text import shown_name
+from chat.usernames import CANONICAL_MAX_LENGTH, canonical_username, username_skeleton
 from chat.validators import validate_avatar
 
 
@@ -42,11 +46,31 @@ def shown_name_sql() -> Coalesce:
     return Coalesce(NullIf("display_name", Value("")), "username")
 
 
-class ChatUserManager(UserManager):
-    """Looks users up by username without regard to letter case."""
+class ChatUserManager(UserManager["User"]):
+    """Looks users up by the canonical form of their username (chat/usernames.py)."""
 
-    def get_by_natural_key(self, username: str) -> "User":
-        return self.get(username__iexact=username)
+    def named(self, username: str) -> "models.QuerySet[User]":
+        """The user (none or one) whose username has the canonical form of `username`."""
+        return self.filter(username_canonical=canonical_username(username))
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        return self.named(username or "").get()
+
+    def bulk_create(self, objs: Iterable["User"], *args: Any, **kwargs: Any) -> list["User"]:
+        """Fills each user's derived username forms, as save() does for one."""
+        users = list(objs)
+        for user in users:
+            user.username_forms_set()
+        return super().bulk_create(users, *args, **kwargs)
+
+    def username_refusal(self, username: str, *, user_id: uuid.UUID | None = None) -> tuple[Code, str] | None:
+        """Why `username` cannot be this user's, as (code, message): another user has it, or one it looks like."""
+        others = self.exclude(pk=user_id) if user_id is not None else self.all()
+        if others.filter(username_canonical=canonical_username(username)).exists():
+            return Code.USERNAME_TAKEN, "A user with that username already exists."
+        if others.filter(username_skeleton=username_skeleton(username)).exists():
+            return Code.USERNAME_CONFUSABLE, "This username looks like an existing one; choose another."
+        return None
 
 
 class User(AbstractUser):
@@ -58,12 +82,15 @@ class User(AbstractUser):
     color_g = models.PositiveSmallIntegerField(default=random_color_component)
     color_b = models.PositiveSmallIntegerField(default=random_color_component)
     avatar = AvatarField(upload_to="avatars/", blank=True, validators=[validate_avatar])
+    # Derived from the username on every save: the unique, looked-up form and the look-alike check's key.
+    username_canonical = models.CharField(max_length=CANONICAL_MAX_LENGTH, editable=False)
+    username_skeleton = models.CharField(max_length=CANONICAL_MAX_LENGTH, editable=False, db_index=True)
 
     objects = ChatUserManager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("username"), name="chat_user_username_ci_unique"),
+            models.UniqueConstraint(fields=["username_canonical"], name="chat_user_username_canonical_unique"),
             models.CheckConstraint(
                 condition=Q(color_r__lte=255) & Q(color_g__lte=255) & Q(color_b__lte=255),
                 name="chat_user_color_range",
@@ -78,7 +105,23 @@ class User(AbstractUser):
         """The name shown to other users: the display name, else the username."""
         return shown_name(display_name=self.display_name, username=self.username)
 
+    def username_forms_set(self) -> None:
+        """Derives the canonical form and the skeleton from the username."""
+        self.username_canonical = canonical_username(self.username)
+        self.username_skeleton = username_skeleton(self.username)
+
+    def clean(self) -> None:
+        """Django's checks, then the username rules every form shares (the admin's included)."""
+        super().clean()
+        # No username yet: the form's own field check has already refused it.
+        refusal = User.objects.username_refusal(self.username, user_id=self.pk) if self.username else None
+        if refusal is not None:
+            raise ValidationError({"username": ValidationError(refusal[1], code=refusal[0])})
+
     def save(self, *args, **kwargs) -> None:
+        self.username_forms_set()
+        if kwargs.get("update_fields") is not None and "username" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "username_canonical", "username_skeleton"}
         password_changed = self._password is not None and not self._state.adding
         super().save(*args, **kwargs)
         if password_changed:

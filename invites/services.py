@@ -15,6 +15,7 @@ from chat.services.accounts import user_get_or_create
 from chat.services.moderation import moderation_log_add
 from chat.services.participants import participant_existing, participant_join
 from chat.text import is_storable
+from chat.usernames import canonical_username
 from invites.models import Invite, InviteRedemption
 
 BANNED = "You are banned from this chatroom."
@@ -98,7 +99,7 @@ def _is_participant_named(*, invite: Invite, username: str) -> bool:
         return False
     return (
         Participant.objects.active()
-        .filter(chatroom_id=invite.chatroom_id, user__username__iexact=username.strip())
+        .filter(chatroom_id=invite.chatroom_id, user__username_canonical=canonical_username(username))
         .exists()
     )
 

@@ -16,22 +16,22 @@ from chat.models import Participant, User
 from chat.services.participants import participant_remove
 from chat.text import is_storable
 from chat.throttles import login_attempt_succeeded, login_attempt_take, signup_give_back, signup_take
+from chat.usernames import canonical_username
 
 WRONG_CREDENTIALS = "Wrong username or password."
 
 
 def user_lookup(*, identifier: str) -> User | None:
-    """The active user named by id (a UUID) or by username (any letter case); an id wins over a look-alike name."""
+    """The active user named by id (a UUID) or by username (its canonical form); an id wins over a look-alike name."""
     if not is_storable(str(identifier)):
         return None
-    queryset = User.objects.filter(is_active=True)
     identifier = str(identifier).strip()
     try:
-        by_id = queryset.filter(pk=uuid.UUID(identifier)).first()
+        by_id = User.objects.filter(is_active=True, pk=uuid.UUID(identifier)).first()
     except ValueError:
         by_id = None
     # A username may itself look like a UUID: no id matching, it is still a name.
-    return by_id or queryset.filter(username__iexact=identifier).first()
+    return by_id or User.objects.named(identifier).filter(is_active=True).first()
 
 
 def account_key(*, identifier: object, user: User | None) -> str:
@@ -41,7 +41,7 @@ def account_key(*, identifier: object, user: User | None) -> str:
     try:
         return str(uuid.UUID(str(identifier)))
     except ValueError:
-        return str(identifier).strip().lower()
+        return canonical_username(str(identifier))
 
 
 def user_authenticate(*, identifier: str, password: str, address: str) -> User:
@@ -62,7 +62,7 @@ def user_authenticate(*, identifier: str, password: str, address: str) -> User:
 
 def user_create(*, username: str, password: str) -> User:
     """Creates an account after checking the username and the password rules."""
-    username = (username or "").strip()
+    username = User.normalize_username((username or "").strip())
     if not username or len(username) > USERNAME_MAX_LENGTH:
         raise Invalid(f"A username of 1 to {USERNAME_MAX_LENGTH} characters is required.", code=Code.INVALID_USERNAME)
     try:
@@ -73,6 +73,10 @@ def user_create(*, username: str, password: str) -> User:
         raise Invalid("A password is required.", code=Code.INVALID_PASSWORD)
     if not is_storable(password):
         raise Invalid("The password holds characters that cannot be used.", code=Code.INVALID_PASSWORD)
+    refusal = User.objects.username_refusal(username)
+    if refusal is not None:
+        code, message = refusal
+        raise (Conflict if code == Code.USERNAME_TAKEN else Invalid)(message, code=code)
     try:
         validate_password(password, User(username=username))
     except ValidationError as error:
@@ -93,7 +97,7 @@ def user_get_or_create(*, username: str, password: str, address: str, via_invite
         raise Invalid("A username is required.", code=Code.INVALID_USERNAME)
     if not isinstance(password, str) or not password:
         raise Invalid("A password is required.", code=Code.INVALID_PASSWORD)
-    if User.objects.filter(username__iexact=username.strip()).exists():
+    if User.objects.named(username).exists():
         return user_authenticate(identifier=username.strip(), password=password, address=address), False
     if not via_invite and not settings.CHAT_SIGNUP_OPEN:
         raise Forbidden("Sign-up is closed on this server: ask for an invite.", code=Code.SIGNUP_CLOSED)

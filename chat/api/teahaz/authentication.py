@@ -15,6 +15,7 @@ from chat.api.teahaz.params import as_uuid
 from chat.exceptions import Code
 from chat.models import AuthToken, User
 from chat.services.tokens import token_check
+from chat.usernames import canonical_username
 
 
 def cookie_name(chatroom_id: uuid.UUID) -> str:
@@ -56,11 +57,11 @@ def request_object(request: Request) -> dict:
 
 
 def names_user(claimed: Any, user: User) -> bool:
-    """Whether a `userID` names this user: by id, or by username in any letter case."""
+    """Whether a `userID` names this user: by id, or by username (its canonical form)."""
     if not isinstance(claimed, str) or not claimed.strip():
         return False
     claimed = claimed.strip()
-    return as_uuid(claimed) == user.pk or claimed.lower() == user.username.lower()
+    return as_uuid(claimed) == user.pk or canonical_username(claimed) == user.username_canonical
 
 
 class UserIDMatches(BasePermission):

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         username = os.environ.get("DJANGO_SUPERUSER_USERNAME", "").strip()
         password = os.environ.get("DJANGO_SUPERUSER_PASSWORD", "")
         if username and password:
-            user = User.objects.filter(username__iexact=username).first() or User(username=username)
+            user = User.objects.named(username).first() or User(username=username)
             user.is_staff = user.is_superuser = user.is_active = True
             user.set_password(password)
             user.save()

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="manage.py issue_token", help="a note to recognise the token by")
 
     def handle(self, *args, **options) -> None:
-        user = User.objects.filter(username__iexact=options["username"], is_active=True).first()
+        user = User.objects.named(options["username"]).filter(is_active=True).first()
         if user is None:
             raise CommandError(f"No active user named '{options['username']}'.")
         days = options["days"]

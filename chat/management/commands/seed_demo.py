@@ -91,7 +91,7 @@ class Command(BaseCommand):
 
     def user(self, username: str) -> User:
         """The demo user, created with the demo password if missing (an existing one keeps its password)."""
-        existing = User.objects.filter(username__iexact=username).first()
+        existing = User.objects.named(username).first()
         return existing or user_create(username=username, password=DEMO_PASSWORD)
 
     def post(
