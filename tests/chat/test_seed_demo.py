@@ -2,11 +2,18 @@
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from chat.access import chatroom_access
 from chat.management.commands.seed_demo import CHATROOM_NAME, DEMO_PASSWORD
 from chat.models import Channel, ChannelGrant, Chatroom, Message, ModerationLog, Participant, User
 from invites.models import Invite
+
+
+@pytest.fixture(autouse=True)
+def _debug(settings):
+    """The demo is for development servers (debug on); the refusal with debug off has its own tests."""
+    settings.DEBUG = True
 
 
 def _counts() -> dict[str, int]:
@@ -68,3 +75,19 @@ def test_seed_demo_leaves_an_existing_accounts_password_alone(make_user, capsys)
     existing.refresh_from_db()
     assert not existing.check_password(DEMO_PASSWORD)
     assert Chatroom.objects.get(name=CHATROOM_NAME).created_by == existing
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_with_debug_off_and_says_why(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError) as error:
+        call_command("seed_demo")
+    assert "debug off" in str(error.value) and DEMO_PASSWORD in str(error.value) and "--force" in str(error.value)
+    assert not User.objects.exists() and not Chatroom.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_runs_with_debug_off_when_forced(settings):
+    settings.DEBUG = False
+    call_command("seed_demo", "--force")
+    assert Chatroom.objects.filter(name=CHATROOM_NAME).exists()

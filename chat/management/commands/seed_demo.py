@@ -3,7 +3,8 @@
 import uuid
 from collections.abc import Sequence
 
-from django.core.management.base import BaseCommand, CommandError
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from chat.access import chatroom_access
@@ -31,7 +32,19 @@ class Command(BaseCommand):
         f"'{DEMO_PASSWORD}'. Running it again changes nothing."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with debug off (a production server): see the warning."
+        )
+
     def handle(self, *args, **options) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "Refusing to run with debug off (DJANGO_DEBUG=0): this looks like a production server, and the demo "
+                f"creates the accounts {', '.join(DEMO_USERS)} with the published password '{DEMO_PASSWORD}', which "
+                "anyone who read the README could log in with. Run it on a development server (`make demo`, or "
+                "DJANGO_DEBUG=1), or pass --force if you really want the demo here."
+            )
         try:
             with transaction.atomic():
                 summary = self.seed()
