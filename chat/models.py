@@ -4,7 +4,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -86,7 +86,7 @@ class User(AbstractUser):
     username_canonical = models.CharField(max_length=CANONICAL_MAX_LENGTH, editable=False)
     username_skeleton = models.CharField(max_length=CANONICAL_MAX_LENGTH, editable=False, db_index=True)
 
-    objects = ChatUserManager()
+    objects: ClassVar[ChatUserManager] = ChatUserManager()
 
     class Meta:
         constraints = [
@@ -122,7 +122,8 @@ class User(AbstractUser):
         self.username_forms_set()
         if kwargs.get("update_fields") is not None and "username" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "username_canonical", "username_skeleton"}
-        password_changed = self._password is not None and not self._state.adding
+        # AbstractBaseUser keeps a new raw password in `_password` until the save; the stubs leave it out.
+        password_changed = self._password is not None and not self._state.adding  # type: ignore[attr-defined]
         super().save(*args, **kwargs)
         if password_changed:
             # A new password ends every log-in made with the old one.

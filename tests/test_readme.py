@@ -99,11 +99,13 @@ def server(tmp_path, live_server_env) -> Iterator[str]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                socket.create_connection(address.split(":"), timeout=1).close()
+                host, port = address.split(":")
+                socket.create_connection((host, int(port)), timeout=1).close()
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"runserver did not start: {process.stderr.read().decode()}") from None
+                    errors = process.stderr.read().decode() if process.stderr else ""
+                    raise RuntimeError(f"runserver did not start: {errors}") from None
                 time.sleep(0.2)
         yield address
     finally:

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import Any, cast
 
 from chat.models import Participant
 from chat.services.presence import presence_status
@@ -10,20 +11,23 @@ from chat.text import shown_name
 
 def participant_rows(*, chatroom_id: uuid.UUID) -> list[dict]:
     """The active participants of a chatroom with what both protocols show of them, oldest first."""
-    return list(
-        Participant.objects.active()
-        .filter(chatroom_id=chatroom_id)
-        .order_by("joined_at", "pk")
-        .values(
-            "user_id",
-            "role",
-            "last_seen_at",
-            "user__username",
-            "user__display_name",
-            "user__color_r",
-            "user__color_g",
-            "user__color_b",
-        )
+    return cast(
+        list[dict[str, Any]],
+        list(
+            Participant.objects.active()
+            .filter(chatroom_id=chatroom_id)
+            .order_by("joined_at", "pk")
+            .values(
+                "user_id",
+                "role",
+                "last_seen_at",
+                "user__username",
+                "user__display_name",
+                "user__color_r",
+                "user__color_g",
+                "user__color_b",
+            ),
+        ),
     )
 
 

@@ -78,5 +78,5 @@ def test_a_bad_or_taken_name_is_refused(chatroom, owner, news, name, code):
 
 def test_public_must_be_a_boolean(chatroom, owner, news):
     with pytest.raises(Invalid) as error:
-        channel_set_public(access=access(chatroom, owner), channel_id=news.pk, public="no")  # type: ignore[arg-type]
+        channel_set_public(access=access(chatroom, owner), channel_id=news.pk, public="no")
     assert error.value.code == "invalid_public"
