@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from chat.api.origam.avatars import avatar
 from chat.api.origam.urls import api_root as origam_api_root
+from chat.api.teahaz import urls as teahaz_urls
 from chat.api.tokens import TokenView
 from chatsite import health, metrics, views
 
@@ -34,6 +35,6 @@ urlpatterns = [
     re_path(r"^chatrooms/Avatar/(?P<user_id>[^/]+)/?\Z", avatar, name="origam-avatar"),
     path("", include("chat.web.urls")),
     # The Teahaz protocol, at the server root and at /api/v0/ (where the real clients look).
-    path("api/v0/", include(("chat.api.teahaz.urls", "teahaz"), namespace="teahaz-v0")),
+    path("api/v0/", include((teahaz_urls.v0_urlpatterns, "teahaz"), namespace="teahaz-v0")),
     path("", include(("chat.api.teahaz.urls", "teahaz"), namespace="teahaz")),
 ]

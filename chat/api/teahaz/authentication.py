@@ -56,6 +56,14 @@ def request_object(request: Request) -> dict:
     return data
 
 
+def caller(request: Request) -> User:
+    """The user a request is authenticated as; the permissions have refused anyone else (else 401)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise exceptions.NotAuthenticated(exceptions.ErrorDetail("Not logged in.", code=Code.NOT_LOGGED_IN))
+    return user
+
+
 def names_user(claimed: Any, user: User) -> bool:
     """Whether a `userID` names this user: by id, or by username (its canonical form)."""
     if not isinstance(claimed, str) or not claimed.strip():
@@ -73,7 +81,8 @@ class UserIDMatches(BasePermission):
         # DRF's own exception: the browsable API probes permissions and catches only those.
         if not claims:
             raise exceptions.NotAuthenticated(exceptions.ErrorDetail("userID is required.", code=Code.USERID_REQUIRED))
-        if not all(names_user(claim, request.user) for claim in claims):
+        user = caller(request)
+        if not all(names_user(claim, user) for claim in claims):
             raise exceptions.NotAuthenticated(
                 exceptions.ErrorDetail("userID does not name the logged-in user.", code=Code.USERID_MISMATCH)
             )

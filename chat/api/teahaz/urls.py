@@ -1,19 +1,25 @@
-"""Teahaz endpoints, mounted at "" and at "api/v0/": each answers with and without a trailing slash, never redirects."""
+"""Teahaz endpoints, mounted at "" and at "api/v0/": each answers with and without a trailing slash, never redirects.
 
-from django.urls import re_path
+At "api/v0/" the mount's root lists the endpoints (the browsable API starts there); at the server root, "" is the
+home page.
+"""
+
+from django.urls import path
 
 from chat.api.teahaz import views
+from chat.api.teahaz.routers import TeahazRootView, TeahazRouter
 
-# Any path segment: the view answers 404 (as JSON) for one that is not a UUID.
-CHATROOM = r"(?P<chatroom_id>[^/]+)"
+router = TeahazRouter()
+router.register("chatroom", views.ChatroomViewSet, basename="chatroom")
+router.register("login", views.LoginViewSet, basename="login")
+router.register("users", views.UsersViewSet, basename="users")
+router.register("channels", views.ChannelsViewSet, basename="channels")
+router.register("messages", views.MessagesViewSet, basename="messages")
+router.register("invites", views.InvitesViewSet, basename="invites")
+router.register("files", views.FilesViewSet, basename="files")
 
-urlpatterns = [
-    re_path(r"^chatroom/?$", views.ChatroomCreateView.as_view(), name="chatroom"),
-    re_path(rf"^chatroom/{CHATROOM}/?$", views.ChatroomDetailView.as_view(), name="chatroom-detail"),
-    re_path(rf"^login/{CHATROOM}/?$", views.LoginView.as_view(), name="login"),
-    re_path(rf"^users/{CHATROOM}/?$", views.UsersView.as_view(), name="users"),
-    re_path(rf"^channels/{CHATROOM}/?$", views.ChannelsView.as_view(), name="channels"),
-    re_path(rf"^messages/{CHATROOM}/?$", views.MessagesView.as_view(), name="messages"),
-    re_path(rf"^invites/{CHATROOM}/?$", views.InvitesView.as_view(), name="invites"),
-    re_path(rf"^files/{CHATROOM}/?$", views.FilesView.as_view(), name="files"),
+urlpatterns = router.urls
+v0_urlpatterns = [
+    path("", TeahazRootView.as_view(endpoints=router.endpoint_names()), name="root"),
+    *urlpatterns,
 ]

@@ -1,16 +1,22 @@
-"""The Teahaz protocol (chat API v0): parse and authenticate, call chat/ and invites/, render."""
+"""The Teahaz protocol (chat API v0) as ViewSets keyed by the chatroom id: parse, call chat/ and invites/, render.
+
+The router (`routers.py`) maps each ViewSet's `chatroom_actions` at `<prefix>/<chatroom_id>` and its
+`collection_actions` at `<prefix>/`; the URLs, methods and answers are the contract's (teahaz.md, teahaz-2022.md).
+"""
 
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSet
 
 from chat.access import RoomAccess, chatroom_access, chatroom_enter
 from chat.api.authentication import BearerTokenAuthentication, SessionCookieAuthentication
@@ -19,6 +25,7 @@ from chat.api.teahaz import serializers as shapes
 from chat.api.teahaz.authentication import (
     TeahazCookieAuthentication,
     UserIDMatches,
+    caller,
     cookie_name,
     names_user,
     request_object,
@@ -56,6 +63,9 @@ from chat.services.tokens import token_check, token_issue, token_revoke
 from chat.text import decode_base64, decode_base64_text
 from chat.throttles import rate_limit_hit
 from invites.services import invite_create, invite_redeem
+
+if TYPE_CHECKING:
+    from rest_framework.permissions import _SupportsHasPermission
 
 # The Teahaz wire names a message's fields as its clients send them.
 WIRE_TEXTS = {Code.INVALID_REPLY: "replyID does not name a message you can read here."}
@@ -122,49 +132,61 @@ def message_text(data: str, *, dialect: Dialect) -> str | None:
     return text
 
 
-class TeahazView(APIView):
+class TeahazViewSet(ViewSet):
     """Refuses unknown methods (405) and non-UUID path ids (404) first; then cookie, token or session, and userID."""
 
     authentication_classes = [BearerTokenAuthentication, TeahazCookieAuthentication, SessionCookieAuthentication]
     permission_classes = [IsAuthenticated, UserIDMatches]
-    # Methods that log the caller in (or out) and so need no credentials.
-    public_methods: frozenset[str] = frozenset()
+    lookup_field = "chatroom_id"
+    # Any path segment: the view answers 404 (as JSON) for one that is not a UUID.
+    lookup_value_regex = "[^/]+"
+    # What the router maps at `<prefix>/<chatroom_id>` and at `<prefix>/`: HTTP method to action.
+    chatroom_actions: ClassVar[dict[str, str]] = {}
+    collection_actions: ClassVar[dict[str, str]] = {}
+    # Actions that log the caller in (or out) and so need no credentials.
+    public_actions: ClassVar[frozenset[str]] = frozenset()
     chatroom_id: uuid.UUID
 
     def is_public(self) -> bool:
+        # Authenticators are chosen before DRF sets `self.action`, so the action is read off the method here.
         request = getattr(self, "request", None)
-        return request is not None and request.method in self.public_methods
+        method = (request.method or "").lower() if request is not None else ""
+        return self.action_map.get(method) in self.public_actions
 
-    def get_authenticators(self) -> list:
+    def get_authenticators(self) -> list[BaseAuthentication]:
         return [] if self.is_public() else super().get_authenticators()
 
-    def get_permissions(self) -> list[BasePermission]:
+    def get_permissions(self) -> Sequence["_SupportsHasPermission"]:
         return [] if self.is_public() else super().get_permissions()
 
     def get_authenticate_header(self, request: Request) -> str:
-        # Log-in methods run no authenticator, yet their 401 must still name a scheme the client can use.
-        return self.authentication_classes[0]().authenticate_header(request)
+        # Log-in actions run no authenticator, yet their 401 must still name a scheme the client can use.
+        return BearerTokenAuthentication().authenticate_header(request)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        method = request.method.lower()
-        if method not in self.http_method_names or not hasattr(self, method):
-            raise exceptions.MethodNotAllowed(request.method)
+        method = request.method or ""
+        if method.lower() not in self.http_method_names or not hasattr(self, method.lower()):
+            raise exceptions.MethodNotAllowed(method)
         if "chatroom_id" in kwargs:
             self.chatroom_id = path_uuid(kwargs["chatroom_id"])
         super().initial(request, *args, **kwargs)
 
     def enter(self, request: Request) -> RoomAccess:
         """The caller's access to the chatroom of the URL (403 if not a participant, 404 if none such)."""
-        return chatroom_enter(user=request.user, chatroom_id=self.chatroom_id)
+        return chatroom_enter(user=caller(request), chatroom_id=self.chatroom_id)
 
 
-class ChatroomCreateView(TeahazView):
-    """`POST /chatroom/`: create a chatroom and log in to it. GET has no meaning here (405)."""
+class ChatroomViewSet(TeahazViewSet):
+    """`POST /chatroom/` creates a chatroom and logs in to it; `GET /chatroom/<chatroom_id>` answers its data."""
 
-    public_methods = frozenset({"POST"})
+    collection_actions = {"post": "create"}
+    chatroom_actions = {"get": "retrieve"}
+    public_actions = frozenset({"create"})
 
-    @extend_schema(request=shapes.TeahazChatroomCreateSerializer, responses=shapes.TeahazChatroomDataSerializer)
-    def post(self, request: Request) -> Response:
+    # Every creation answers 200, as the contract says (the schema would say 201 for a `create` action).
+    @extend_schema(request=shapes.TeahazChatroomCreateSerializer, responses={200: shapes.TeahazChatroomDataSerializer})
+    def create(self, request: Request) -> Response:
+        """Create a chatroom and log in to it (GET has no meaning here: 405)."""
         data = request_object(request)
         body = shapes.TeahazChatroomCreateSerializer(data=body_fields(data))
         body.is_valid(raise_exception=True)
@@ -176,22 +198,21 @@ class ChatroomCreateView(TeahazView):
         )
         return logged_in_response(request, user=participant.user, chatroom_id=participant.chatroom_id)
 
-
-class ChatroomDetailView(TeahazView):
-    """`GET /chatroom/<chatroom_id>`: the logged-in caller's Chatroom data."""
-
     @extend_schema(parameters=CALLER_HEADERS, responses=shapes.TeahazChatroomDataSerializer)
-    def get(self, request: Request, chatroom_id: str) -> Response:
+    def retrieve(self, request: Request, chatroom_id: str) -> Response:
+        """The logged-in caller's Chatroom data."""
         return Response(chatroom_json(self.enter(request)))
 
 
-class LoginView(TeahazView):
+class LoginViewSet(TeahazViewSet):
     """`/login/<chatroom_id>`: GET checks the log-in, POST logs in (sets the cookie), DELETE logs out."""
 
-    public_methods = frozenset({"POST", "DELETE"})
+    chatroom_actions = {"get": "retrieve", "post": "log_in", "delete": "log_out"}
+    public_actions = frozenset({"log_in", "log_out"})
 
     @extend_schema(parameters=CALLER_HEADERS, responses=shapes.TeahazDetailSerializer)
-    def get(self, request: Request, chatroom_id: str) -> Response:
+    def retrieve(self, request: Request, chatroom_id: str) -> Response:
+        """Whether the caller is logged in to the chatroom (401 if not)."""
         try:
             self.enter(request)
         except (NotFound, NotParticipant) as error:
@@ -199,7 +220,8 @@ class LoginView(TeahazView):
         return Response({"detail": "Logged in"})
 
     @extend_schema(request=shapes.TeahazLoginSerializer, responses=shapes.TeahazChatroomDataSerializer)
-    def post(self, request: Request, chatroom_id: str) -> Response:
+    def log_in(self, request: Request, chatroom_id: str) -> Response:
+        """Log in with a password: answers the Chatroom data and sets the chatroom's log-in cookie."""
         data = request_object(request)
         body = shapes.TeahazLoginSerializer(data=data)
         body.is_valid(raise_exception=True)
@@ -215,7 +237,8 @@ class LoginView(TeahazView):
         return logged_in_response(request, user=participant.user, chatroom_id=participant.chatroom_id)
 
     @extend_schema(request=None, responses=shapes.TeahazDetailSerializer)
-    def delete(self, request: Request, chatroom_id: str) -> Response:
+    def log_out(self, request: Request, chatroom_id: str) -> Response:
+        """Log out: revokes the log-in the cookie carries and clears the cookie."""
         # The cookie rides along on its own: a cross-site page must not be able to log the user out.
         enforce_cross_site_rule(request._request)
         name = cookie_name(self.chatroom_id)
@@ -227,31 +250,38 @@ class LoginView(TeahazView):
         return response
 
 
-class UsersView(TeahazView):
+class UsersViewSet(TeahazViewSet):
     """`GET /users/<chatroom_id>`: every participant of the chatroom."""
 
+    chatroom_actions = {"get": "list"}
+
     @extend_schema(parameters=CALLER_HEADERS, responses=shapes.TeahazUserSerializer(many=True))
-    def get(self, request: Request, chatroom_id: str) -> Response:
+    def list(self, request: Request, chatroom_id: str) -> Response:
+        """Every participant of the chatroom."""
         access = self.enter(request)
         rows = participant_rows(chatroom_id=access.chatroom.pk)
         return Response([user_row_json(row) for row in rows])
 
 
-class ChannelsView(TeahazView):
+class ChannelsViewSet(TeahazViewSet):
     """`/channels/<chatroom_id>`: GET the channels the caller can read; POST creates one (chatroom admins)."""
 
+    chatroom_actions = {"get": "list", "post": "create"}
+
     @extend_schema(parameters=CALLER_HEADERS, responses=shapes.TeahazChannelSerializer(many=True))
-    def get(self, request: Request, chatroom_id: str) -> Response:
+    def list(self, request: Request, chatroom_id: str) -> Response:
+        """The channels the caller can read."""
         return Response([channel_json(channel) for channel in self.enter(request).readable_channels])
 
-    @extend_schema(request=shapes.TeahazChannelCreateSerializer, responses=shapes.TeahazChannelSerializer)
-    def post(self, request: Request, chatroom_id: str) -> Response:
+    @extend_schema(request=shapes.TeahazChannelCreateSerializer, responses={200: shapes.TeahazChannelSerializer})
+    def create(self, request: Request, chatroom_id: str) -> Response:
+        """Create a channel (chatroom admins)."""
         access = self.enter(request)
         access.require_moderator()
         data = request_object(request)
         body = shapes.TeahazChannelCreateSerializer(data=body_fields(data))
         body.is_valid(raise_exception=True)
-        rate_limit_hit(scope="channel_create", user_id=request.user.pk, address=client_address(request))
+        rate_limit_hit(scope="channel_create", user_id=access.user.pk, address=client_address(request))
         channel = channel_create(
             chatroom=access.chatroom,
             name=body.validated_data["channel_name"],
@@ -260,12 +290,14 @@ class ChannelsView(TeahazView):
         return Response(channel_json(access.created(channel)))
 
 
-class MessagesView(TeahazView):
+class MessagesViewSet(TeahazViewSet):
     """`/messages/<chatroom_id>`: GET a page of messages (`since` or `count`); POST sends one.
 
     Two rules read the dialect: a 2022 request without `get-method` means `since`, and its `count` with a
     `time` of 0 or less (teahaz.py's "no time") has no upper bound.
     """
+
+    chatroom_actions = {"get": "list", "post": "create"}
 
     @extend_schema(
         parameters=[
@@ -281,7 +313,12 @@ class MessagesView(TeahazView):
         ],
         responses=shapes.TeahazMessageSerializer(many=True),
     )
-    def get(self, request: Request, chatroom_id: str) -> Response:
+    def list(self, request: Request, chatroom_id: str) -> Response:
+        """A page of messages: those since `time` (since, oldest first) or the `count` up to it (count, newest first).
+
+        A 2022 request without `get-method` means `since`, and its `count` with a `time` of 0 or less (teahaz.py's
+        "no time") has no upper bound.
+        """
         dialect = request_dialect(request)
         method = get_param(request, "get-method")
         if method is None and dialect is Dialect.V2022:
@@ -291,31 +328,34 @@ class MessagesView(TeahazView):
         raw_time = get_param(request, "time")
         raw_channel = get_param(request, "channelID")
         channel_id = param_uuid(raw_channel, name="channelID") if raw_channel else None
+        since = until = None
+        keep: Literal["oldest", "newest"]
         if method == "since":
             if raw_time is None:
                 raise Invalid('get-method "since" needs a time.', code=Code.TIME_REQUIRED)
-            bounds = {"since": param_epoch(raw_time, name="time"), "limit": MESSAGES_MAX_COUNT, "keep": "oldest"}
+            since, limit, keep = param_epoch(raw_time, name="time"), MESSAGES_MAX_COUNT, "oldest"
         else:
             if dialect is Dialect.V2022 and raw_time is not None and names_no_time(raw_time):
                 raw_time = None
             until = param_epoch(raw_time, name="time") if raw_time is not None else timezone.now()
-            bounds = {"until": until, "limit": param_count(get_param(request, "count")), "keep": "newest"}
+            limit, keep = param_count(get_param(request, "count")), "newest"
 
         access = self.enter(request)
         channels = [access.channel(channel_id, need="r")] if channel_id is not None else None
-        rows = message_page(access=access, channels=channels, **bounds)
+        rows = message_page(access=access, channels=channels, since=since, until=until, limit=limit, keep=keep)
         if method == "count":
             rows.reverse()  # newest first, as the original server answered
         return Response(messages_json(rows, dialect=dialect))
 
-    @extend_schema(request=shapes.TeahazMessagePostSerializer, responses=shapes.TeahazMessageSerializer)
-    def post(self, request: Request, chatroom_id: str) -> Response:
+    @extend_schema(request=shapes.TeahazMessagePostSerializer, responses={200: shapes.TeahazMessageSerializer})
+    def create(self, request: Request, chatroom_id: str) -> Response:
+        """Send a message (again with the same `messageID`: the one stored is answered)."""
         access = self.enter(request)
         data = request_object(request)
         dialect = request_dialect(request, data)
         body = shapes.TeahazMessagePostSerializer(data=data)
         body.is_valid(raise_exception=True)
-        rate_limit_hit(scope="message_send", user_id=request.user.pk, address=client_address(request))
+        rate_limit_hit(scope="message_send", user_id=access.user.pk, address=client_address(request))
         sent, key_id = body.validated_data["data"], body.validated_data["keyID"] or None
         try:
             message, _created = message_post(
@@ -332,13 +372,14 @@ class MessagesView(TeahazView):
         return Response(message_json(message_row(message, author=access.user), dialect=dialect))
 
 
-class FilesView(TeahazView):
+class FilesViewSet(TeahazViewSet):
     """`POST /files/<chatroom_id>`: sends a file (base64 in `data`) as a message of type "file"; no GET (405)."""
 
-    http_method_names = ["post", "options"]
+    chatroom_actions = {"post": "create"}
 
-    @extend_schema(request=shapes.TeahazFilePostSerializer, responses=shapes.TeahazMessageSerializer)
-    def post(self, request: Request, chatroom_id: str) -> Response:
+    @extend_schema(request=shapes.TeahazFilePostSerializer, responses={200: shapes.TeahazMessageSerializer})
+    def create(self, request: Request, chatroom_id: str) -> Response:
+        """Send a file as a message of type "file"."""
         access = self.enter(request)
         data = request_object(request)
         body = shapes.TeahazFilePostSerializer(data=data)
@@ -347,7 +388,7 @@ class FilesView(TeahazView):
         if content is None:
             raise Invalid("data must be the file in standard base64.", code=Code.INVALID_BASE64)
         # A file is a message: it counts against the same sending limit.
-        rate_limit_hit(scope="message_send", user_id=request.user.pk, address=client_address(request))
+        rate_limit_hit(scope="message_send", user_id=access.user.pk, address=client_address(request))
         try:
             message, _created = file_post(
                 access=access,
@@ -363,10 +404,11 @@ class FilesView(TeahazView):
         return Response(message_json(row, dialect=request_dialect(request, data), file_content=content))
 
 
-class InvitesView(TeahazView):
+class InvitesViewSet(TeahazViewSet):
     """`/invites/<chatroom_id>`: GET creates an invite (chatroom admins); POST uses one and logs in."""
 
-    public_methods = frozenset({"POST"})
+    chatroom_actions = {"get": "create", "post": "redeem"}
+    public_actions = frozenset({"redeem"})
     # GET creates something: a HEAD (which Django would serve with GET) must not.
     http_method_names = ["get", "post", "options"]
 
@@ -382,7 +424,8 @@ class InvitesView(TeahazView):
         ],
         responses=shapes.TeahazInviteSerializer,
     )
-    def get(self, request: Request, chatroom_id: str) -> Response:
+    def create(self, request: Request, chatroom_id: str) -> Response:
+        """Create an invite (chatroom admins): the protocol does it with a GET."""
         refuse_cross_site_navigation(request)
         raw_uses = get_param(request, "uses")
         raw_expiry = param(request, "expiration-time")
@@ -390,12 +433,13 @@ class InvitesView(TeahazView):
         expires_at = param_epoch(raw_expiry, name="expiration-time") if raw_expiry is not None else None
         access = self.enter(request)
         access.require_moderator()
-        rate_limit_hit(scope="invite_create", user_id=request.user.pk, address=client_address(request))
-        invite = invite_create(chatroom=access.chatroom, created_by=request.user, uses=uses, expires_at=expires_at)
+        rate_limit_hit(scope="invite_create", user_id=access.user.pk, address=client_address(request))
+        invite = invite_create(chatroom=access.chatroom, created_by=access.user, uses=uses, expires_at=expires_at)
         return Response(invite_json(invite))
 
     @extend_schema(request=shapes.TeahazInviteRedeemSerializer, responses=shapes.TeahazChatroomDataSerializer)
-    def post(self, request: Request, chatroom_id: str) -> Response:
+    def redeem(self, request: Request, chatroom_id: str) -> Response:
+        """Use an invite: joins (a new account or an existing one by its password) and logs in."""
         data = request_object(request)
         body = shapes.TeahazInviteRedeemSerializer(data=data)
         body.is_valid(raise_exception=True)

@@ -138,3 +138,39 @@ def test_the_browsable_api_shows_a_teahaz_view(logged_in, owner, chatroom):
 def test_log_in_helper_works_at_the_root_mount_too(api_client, owner, chatroom):
     log_in(api_client, owner, chatroom)
     assert api_client.get(url("login", chatroom.id, mount=""), headers=as_user(owner)).status_code == 200
+
+
+ROOT_LISTING = {
+    "chatroom": "/api/v0/chatroom",
+    "chatroom/{chatroom_id}": "/api/v0/chatroom/{chatroom_id}",
+    "login/{chatroom_id}": "/api/v0/login/{chatroom_id}",
+    "users/{chatroom_id}": "/api/v0/users/{chatroom_id}",
+    "channels/{chatroom_id}": "/api/v0/channels/{chatroom_id}",
+    "messages/{chatroom_id}": "/api/v0/messages/{chatroom_id}",
+    "invites/{chatroom_id}": "/api/v0/invites/{chatroom_id}",
+    "files/{chatroom_id}": "/api/v0/files/{chatroom_id}",
+}
+
+
+def test_the_browsable_api_root_lists_every_endpoint(api_client, db):
+    response = api_client.get("/api/v0/", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    for address in ROOT_LISTING.values():
+        assert f"http://testserver{address}" in page, address
+
+
+def test_the_api_root_answers_the_listing_as_json_to_anyone(api_client, db):
+    response = api_client.get("/api/v0/")
+    assert response.status_code == 200
+    assert response.json() == {key: f"http://testserver{address}" for key, address in ROOT_LISTING.items()}
+
+
+def test_each_listed_endpoint_answers_at_its_address(logged_in, owner, chatroom):
+    client = logged_in(owner)
+    listing = client.get("/api/v0/").json()
+    headers = {**as_user(owner), "get-method": "count"}
+    for key in ("chatroom/{chatroom_id}", "login/{chatroom_id}", "users/{chatroom_id}", "messages/{chatroom_id}"):
+        response = client.get(listing[key].replace("{chatroom_id}", str(chatroom.id)), headers=headers)
+        assert response.status_code == 200, (key, response.content)
