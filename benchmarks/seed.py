@@ -82,10 +82,10 @@ def _insert_messages(*, chatroom: Chatroom, channel: Channel, users: list[User],
             f"""
             INSERT INTO {table}
                 (id, chatroom_id, channel_id, author_id, kind, format, body, html, text, key_id,
-                 reply_to_id, sent_at, hidden_at, hidden_by_id, hidden_reason)
+                 reply_to_id, seq, sent_at, hidden_at, hidden_by_id, hidden_reason)
             SELECT gen_random_uuid(), %(chatroom)s, %(channel)s, (%(authors)s::uuid[])[1 + i %% %(n)s],
                    'text', 'plain', 'message ' || i, '<p>message ' || i || '</p>', 'message ' || i, '',
-                   NULL, %(start)s::timestamptz + i * interval '1 second', NULL, NULL, ''
+                   NULL, i + 1, %(start)s::timestamptz + i * interval '1 second', NULL, NULL, ''
             FROM generate_series(0, %(count)s - 1) AS i
             """,
             {
@@ -96,6 +96,12 @@ def _insert_messages(*, chatroom: Chatroom, channel: Channel, users: list[User],
                 "start": SEED_START,
                 "count": count,
             },
+        )
+        # The chatroom's next message comes after the seeded ones, in number and in time.
+        cursor.execute(
+            "UPDATE chat_chatroom SET last_seq = %(count)s, last_sent_at = %(start)s::timestamptz"
+            " + (%(count)s - 1) * interval '1 second' WHERE id = %(chatroom)s",
+            {"chatroom": chatroom.pk, "start": SEED_START, "count": count},
         )
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in indexes:

@@ -33,6 +33,8 @@ _CHATROOM_FIELDS = (
     "updated_at",
     "reference_category",
     "reference_record_id",
+    "last_seq",
+    "last_sent_at",
 )
 
 

@@ -142,6 +142,10 @@ class Chatroom(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     reference_category = models.CharField(max_length=REFERENCE_CATEGORY_MAX_LENGTH, blank=True)
     reference_record_id = models.UUIDField(null=True, blank=True)
+    # The place and send time of the newest message: bumped by `message_create` under this row's lock, so that
+    # the chatroom's messages are numbered in the order they commit.
+    last_seq = models.BigIntegerField(default=0, editable=False)
+    last_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         indexes = [
@@ -313,7 +317,11 @@ class Message(models.Model):
     key_id = models.CharField(max_length=KEY_ID_MAX_LENGTH, blank=True, default="")
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
     mentions = models.ManyToManyField(User, blank=True, related_name="mentioned_in")
-    sent_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The message's place in its chatroom's order (1, 2, ...), which is the order messages became visible;
+    # `sent_at` grows strictly along it, so pages ordered by (sent_at, id) read in this order. Both are assigned
+    # by `chat.services.messages.message_create`.
+    seq = models.BigIntegerField(editable=False)
+    sent_at = models.DateTimeField(editable=False)
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     hidden_reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
@@ -335,6 +343,7 @@ class Message(models.Model):
             models.Index(fields=["sent_at"], condition=Q(hidden_at__isnull=False), name="chat_msg_hidden_time_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["chatroom", "seq"], name="chat_message_unique_seq_per_chatroom"),
             models.CheckConstraint(condition=Q(kind__in=MessageKind.values), name="chat_message_kind_valid"),
             models.CheckConstraint(condition=Q(format__in=MessageFormat.values), name="chat_message_format_valid"),
         ]

@@ -43,7 +43,9 @@ MESSAGE_FIELDS = (
 )
 
 
-# The order messages are paged in, oldest first: every keyset comparison below follows it.
+# The order messages are paged in, oldest first: every keyset comparison below follows it. It is the order
+# messages became visible: `message_create` gives each a send time later than the chatroom's previous one while
+# holding the chatroom's row until commit (ties, left from before that, are the order they were numbered in).
 MESSAGE_ORDER = ("sent_at", "id")
 
 

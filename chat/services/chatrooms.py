@@ -9,6 +9,7 @@ from chat.access import RoomAccess
 from chat.exceptions import Code, Invalid, NotFound
 from chat.limits import CHANNEL_NAME_MAX_LENGTH, CHATROOM_NAME_MAX_LENGTH
 from chat.models import Channel, ChannelGrant, Chatroom, Message, Participant, User
+from chat.services.messages import message_create
 from chat.services.moderation import moderation_log_add
 from chat.text import is_storable, text_to_html
 
@@ -51,8 +52,8 @@ def chatroom_create(
     channel = Channel.objects.create(chatroom=chatroom, name=DEFAULT_CHANNEL_NAME, public=True, is_default=True)
     Participant.objects.create(chatroom=chatroom, user=creator, role=Participant.Role.OWNER)
     welcome = f"Welcome {creator.username}!"
-    Message.objects.create(
-        chatroom=chatroom,
+    message_create(
+        chatroom_id=chatroom.pk,
         channel=channel,
         author=None,
         subject=creator,

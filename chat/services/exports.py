@@ -24,7 +24,7 @@ def _lines(chatroom: Chatroom) -> Iterator[dict[str, Any]]:
             "state": participant.state,
             "joined_at": participant.joined_at,
         }
-    messages = Message.objects.filter(chatroom=chatroom).order_by("sent_at", "id")
+    messages = Message.objects.filter(chatroom=chatroom).order_by("seq")
     fields = ("id", "channel_id", "author_id", "kind", "format", "body", "key_id", "reply_to_id", "sent_at")
     # A file message's content stays in file storage: the export names it (and the backup of that storage keeps it).
     extra = ("hidden_at", "hidden_reason", "file__name", "file__size", "file__content")

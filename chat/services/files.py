@@ -12,7 +12,7 @@ from chat.access import RoomAccess
 from chat.exceptions import Code, Conflict, Invalid, TooLarge
 from chat.limits import FILE_NAME_MAX_LENGTH
 from chat.models import Message, MessageFile
-from chat.services.messages import reply_check
+from chat.services.messages import message_create, reply_check
 from chat.text import file_placeholder, is_storable, text_to_html
 
 
@@ -73,7 +73,7 @@ def file_post(
     try:
         with transaction.atomic():
             # The row first: a concurrent send of the same id fails here, before anything reaches the storage.
-            message = Message.objects.create(
+            message = message_create(
                 id=message_id or uuid.uuid4(),
                 chatroom_id=participant.chatroom_id,
                 channel_id=channel_id,

@@ -3,15 +3,19 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce, Greatest, Now
 from django.utils import timezone
 
 from chat.access import RoomAccess
 from chat.exceptions import Code, Conflict, Forbidden, Invalid, NotFound, TooLarge
 from chat.limits import KEY_ID_MAX_LENGTH, REASON_MAX_LENGTH
-from chat.models import Message, MessageVersion, Participant, User
+from chat.models import Chatroom, Message, MessageVersion, Participant, User
 from chat.services.moderation import moderation_log_add
 from chat.text import ENCRYPTED_PLACEHOLDER_HTML, html_to_text, is_storable, sanitize_html, text_to_html
 
@@ -38,6 +42,24 @@ class _Content:
             and stored.reply_to_id == self.reply_to_id
             and set(stored.mentions.values_list("id", flat=True)) == self.mention_ids
         )
+
+
+def message_create(*, chatroom_id: uuid.UUID, **fields: object) -> Message:
+    """Inserts a message at the end of its chatroom's order: the one way a message row is written.
+
+    Bumping the chatroom's counter locks its row until the surrounding transaction commits, so the messages of a
+    chatroom commit one at a time in `seq` order and a reader paging forward never passes a row still to come.
+    The send time comes from the database's clock, the one clock every app process shares, and grows with `seq`
+    by at least a microsecond: a time bound (Teahaz `since`) reads in the same order and repeats no neighbour.
+    """
+    after_last = Coalesce(F("last_sent_at") + timedelta(microseconds=1), Now())
+    with transaction.atomic(savepoint=False):
+        Chatroom.objects.filter(pk=chatroom_id).update(
+            last_seq=F("last_seq") + 1, last_sent_at=Greatest(after_last, Now())
+        )
+        seq, sent_at = Chatroom.objects.filter(pk=chatroom_id).values_list("last_seq", "last_sent_at").get()
+        # The UPDATE above has just set the time.
+        return Message.objects.create(chatroom_id=chatroom_id, seq=seq, sent_at=cast(datetime, sent_at), **fields)
 
 
 def _first_body(message: Message) -> str:
@@ -162,31 +184,27 @@ def message_post(
         return _retried(stored, content), False
 
     html, text = _rendered(body=body, text=text, fmt=fmt, key_id=key_id, has_mentions=bool(mentions))
-    message = Message(
-        id=message_id or uuid.uuid4(),
-        chatroom_id=participant.chatroom_id,
-        channel_id=channel_id,
-        author_id=participant.user_id,
-        kind=Message.Kind.TEXT,
-        format=fmt,
-        body=body,
-        html=html,
-        text=text,
-        key_id=key_id,
-        reply_to_id=reply_to_id,
-    )
-    # Insert first, look up only when the id is taken: a new message (nearly every post) costs one
-    # statement. A lone INSERT needs no transaction of its own; with mentions, or inside a caller's
-    # transaction (which a failed INSERT would break), a savepoint keeps the failure contained.
+    # Insert first, look up only when the id is taken: a new message (nearly every post) needs no look-up.
+    # The insert takes the chatroom's next place (see `message_create`); a savepoint keeps a failed INSERT from
+    # breaking a caller's transaction.
     try:
-        if mentions or connection.in_atomic_block:
-            with transaction.atomic():
-                message.save(force_insert=True)
-                if mentions:
-                    # Primary keys stand for the users (no query to load them); the stubs only know integer keys.
-                    message.mentions.set(mentions)  # type: ignore[arg-type]
-        else:
-            message.save(force_insert=True)
+        with transaction.atomic():
+            message = message_create(
+                id=message_id or uuid.uuid4(),
+                chatroom_id=participant.chatroom_id,
+                channel_id=channel_id,
+                author_id=participant.user_id,
+                kind=Message.Kind.TEXT,
+                format=fmt,
+                body=body,
+                html=html,
+                text=text,
+                key_id=key_id,
+                reply_to_id=reply_to_id,
+            )
+            if mentions:
+                # Primary keys stand for the users (no query to load them); the stubs only know integer keys.
+                message.mentions.set(mentions)  # type: ignore[arg-type]
     except IntegrityError:
         # The id is taken: by this message sent before (or a moment ago, concurrently), or by another.
         stored = Message.objects.filter(pk=message_id).first() if message_id is not None else None

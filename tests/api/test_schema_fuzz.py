@@ -30,7 +30,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from chat.models import Channel, Chatroom, Message, Participant, User
+from chat.models import Channel, Chatroom, Participant, User
+from chat.services.messages import message_create
 from chatsite.wsgi import application
 from tests.conftest import PASSWORD
 
@@ -66,8 +67,8 @@ def fuzz_world(db: None) -> dict[str, Any]:
     default = Channel.objects.create(chatroom=chatroom, name="default", is_default=True)
     Channel.objects.create(chatroom=chatroom, name="private", public=False)
     Participant.objects.create(chatroom=chatroom, user=user, role=Participant.Role.OWNER)
-    Message.objects.create(
-        chatroom=chatroom, channel=default, author=user, body="hello", text="hello", html="<p>hello</p>"
+    message_create(
+        chatroom_id=chatroom.pk, channel=default, author=user, body="hello", text="hello", html="<p>hello</p>"
     )
     token = APIClient().post("/api/auth/token", {"username": "fuzzer", "password": PASSWORD}, format="json")
     return {"user": user, "chatroom": chatroom, "channel": default, "token": token.json()["token"]}

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from benchmarks import seed
 from chat.models import Message, Participant
+from chat.services.messages import message_create
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -48,8 +49,7 @@ def test_a_seeded_database_is_reused_and_loses_only_what_runs_posted():
     _users, rooms, _seeded = seed.seeded_rooms(histories=[20])
     room = rooms[20]
     kept = set(Message.objects.filter(chatroom_id=room.chatroom_id).values_list("id", flat=True))
-    posted = {"body": "posted", "html": "", "text": "", "sent_at": timezone.now()}
-    Message.objects.create(chatroom_id=room.chatroom_id, channel_id=room.channel_id, **posted)
+    message_create(chatroom_id=room.chatroom_id, channel_id=room.channel_id, body="posted", html="", text="")
     Participant.objects.filter(chatroom_id=room.chatroom_id).update(last_read_at=timezone.now() + timedelta(days=1))
 
     _users, again, seeded = seed.seeded_rooms(histories=[20])

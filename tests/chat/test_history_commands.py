@@ -40,11 +40,8 @@ def test_export_writes_the_chatroom_its_participants_and_every_message_oldest_fi
     participants = [line for line in lines if line["type"] == "participant"]
     assert {line["username"]: line["role"] for line in participants} == {"owner": "owner", "member": "member"}
     messages = {line["id"]: line for line in lines if line["type"] == "message"}
-    stored = [
-        str(pk)
-        for pk in Message.objects.filter(chatroom=chatroom).order_by("sent_at", "id").values_list("pk", flat=True)
-    ]
-    assert list(messages) == stored  # every message (the system ones too), oldest first
+    stored = [str(pk) for pk in Message.objects.filter(chatroom=chatroom).order_by("seq").values_list("pk", flat=True)]
+    assert list(messages) == stored  # every message (the system ones too), in the chatroom's order
     assert stored.index(str(old.pk)) < stored.index(str(hidden.pk)) < stored.index(str(new.pk))
     assert messages[str(old.pk)]["body"] == "first" and messages[str(old.pk)]["author_id"] == str(member.pk)
     assert messages[str(hidden.pk)]["hidden_at"] is not None and messages[str(new.pk)]["hidden_at"] is None

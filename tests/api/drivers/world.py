@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from chat.models import AuthToken, Channel, ChannelGrant, Chatroom, Message, Participant, User
+from chat.services.messages import message_create
 from invites.models import Invite
 from tests.conftest import PASSWORD
 
@@ -74,8 +75,8 @@ def _chatroom(*, name: str, owner: User, public: bool) -> tuple[Chatroom, Channe
 
 def _seed(channel: Channel) -> Message:
     """A message nobody in the matrix wrote, so that it is unread for every caller who may read it."""
-    return Message.objects.create(
-        chatroom=channel.chatroom,
+    return message_create(
+        chatroom_id=channel.chatroom_id,
         channel=channel,
         author=None,
         kind=Message.Kind.SYSTEM,

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from chat.models import Channel, Chatroom, Message, Participant
+from chat.models import Channel, Chatroom, Participant
 from chat.services.chatrooms import chatroom_create, default_channel, grant_set
-from chat.services.messages import message_hide
+from chat.services.messages import message_create, message_hide
 from chat.services.participants import participant_add, participant_ban
 from chat.services.presence import read_marker_move
 from tests.api.origam.helpers import API, participant_of, post_messages
@@ -50,7 +50,7 @@ def test_unread_counts_skip_own_hidden_and_read_messages(bearer, owner, member, 
 
 def test_unread_counts_only_the_default_channel(bearer, owner, member, chatroom):
     side = Channel.objects.create(chatroom=chatroom, name="side")
-    Message.objects.create(chatroom=chatroom, channel=side, author=owner, body="x", html="<p>x</p>", text="x")
+    message_create(chatroom_id=chatroom.pk, channel=side, author=owner, body="x", html="<p>x</p>", text="x")
     assert infos(bearer(member))["Tea room"]["unreadMessageCount"] == 1
 
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from chat.models import Channel, ChannelGrant, Message
+from chat.models import Channel, ChannelGrant, Chatroom, Message
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/messages/"
@@ -29,7 +29,16 @@ def _bulk(chatroom, channel, count: int, *, start=None, author=None) -> list[Mes
         )
         for i in range(count)
     ]
+    return _numbered(chatroom, rows)
+
+
+def _numbered(chatroom, rows: list[Message]) -> list[Message]:
+    """Writes the rows at the end of the chatroom's order, as `message_create` would number them."""
+    base = Chatroom.objects.get(pk=chatroom.pk).last_seq
+    for offset, message in enumerate(rows, start=1):
+        message.seq = base + offset
     Message.objects.bulk_create(rows, batch_size=5000)
+    Chatroom.objects.filter(pk=chatroom.pk).update(last_seq=base + len(rows))
     return rows
 
 
@@ -177,11 +186,12 @@ def test_paging_back_from_the_newest_while_messages_arrive_has_no_duplicate_and_
     # Equal send times are ordered by id: the keyset must split ties between pages without losing any.
     moment = timezone.now() - timedelta(minutes=5)
     old = _bulk(chatroom, channel, 23, start=moment - timedelta(seconds=1)) + _bulk(chatroom, channel, 1, start=moment)
-    Message.objects.bulk_create(
+    _numbered(
+        chatroom,
         [
             Message(chatroom=chatroom, channel=channel, body="tie", text="tie", html="t", sent_at=moment)
             for _ in range(6)
-        ]
+        ],
     )
     expected = list(
         Message.objects.filter(chatroom=chatroom, kind="text").order_by("sent_at", "id").values_list("id", flat=True)

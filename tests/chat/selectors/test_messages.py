@@ -11,7 +11,7 @@ from chat.models import Message, Participant
 from chat.permissions import ChannelAccess
 from chat.selectors.messages import mentions_by_message, message_page
 from chat.services.chatrooms import channel_create, chatroom_create
-from chat.services.messages import message_hide, message_post
+from chat.services.messages import message_create, message_hide, message_post
 from tests.access import access_of
 
 pytestmark = pytest.mark.django_db
@@ -25,17 +25,19 @@ def default(chatroom):
 
 
 def add(chatroom, channel, text: str, *, at: datetime, message_id: uuid.UUID | None = None, author=None) -> Message:
-    """A message with a chosen send time (the services always use the clock)."""
-    return Message.objects.create(
+    """A message with a chosen send time (the services always use the clock); add them in the order of `at`."""
+    message = message_create(
         id=message_id or uuid.uuid4(),
-        chatroom=chatroom,
+        chatroom_id=chatroom.pk,
         channel=channel,
         author=author,
         body=text,
         text=text,
         html=f"<p>{text}</p>",
-        sent_at=at,
     )
+    Message.objects.filter(pk=message.pk).update(sent_at=at)
+    message.sent_at = at
+    return message
 
 
 @pytest.fixture
@@ -106,14 +108,16 @@ def test_microseconds_count(chatroom, default):
     assert page(chatroom, [default], since=T0 + timedelta(microseconds=1)) == ["second"]
 
 
-def test_several_channels_interleave_by_time(chatroom, default, history):
+def test_several_channels_interleave_in_the_chatroom_order(chatroom, default, history):
     other = channel_create(chatroom=chatroom, name="other")
     third = channel_create(chatroom=chatroom, name="third")
-    add(chatroom, other, "o1", at=T0 + timedelta(minutes=1, seconds=30))
-    add(chatroom, third, "t1", at=T0 + timedelta(minutes=2, seconds=30))
-    assert page(chatroom, [default, other]) == ["m0", "m1", "o1", "m2", "m3", "m4"]
+    add(chatroom, other, "o1", at=T0 + timedelta(minutes=5))
+    add(chatroom, default, "m5", at=T0 + timedelta(minutes=6))
+    add(chatroom, third, "t1", at=T0 + timedelta(minutes=7))
+    assert page(chatroom, [default, other]) == ["m0", "m1", "m2", "m3", "m4", "o1", "m5"]
+    assert page(chatroom, [default, other], after=history[4].pk) == ["m4", "o1", "m5"]
     assert page(chatroom, [other]) == ["o1"]
-    assert page(chatroom, [default, other, third], limit=3, keep="newest") == ["t1", "m3", "m4"]
+    assert page(chatroom, [default, other, third], limit=3, keep="newest") == ["o1", "m5", "t1"]
 
 
 def test_hidden_messages_and_other_chatrooms_stay_out(chatroom, default, history, owner):
