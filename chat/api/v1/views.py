@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from django.db.models import F, FilteredRelation, Model, Q, QuerySet
 from django.utils import timezone
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -520,10 +521,18 @@ class UserViewSet(V1ViewSet):
         )
 
 
+class OneObjectSchema(AutoSchema):
+    """The schema of a `list` route that answers one object (the caller), not an array."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
+
+
 @extend_schema_view(list=extend_schema(summary="You", responses=v1.MeSerializer))
 class MeViewSet(V1ViewSet):
     """The account you are calling as."""
 
+    schema = OneObjectSchema()
     serializer_class = v1.MeSerializer
     queryset = User.objects.none()  # for the schema: the caller is the request's user
     pagination_class = None
