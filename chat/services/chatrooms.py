@@ -111,7 +111,7 @@ def channel_change(
 ) -> Channel:
     """Renames a channel or makes it public or private (whichever is given), recorded in the moderation log.
 
-    Trusts its caller: `channel_rename` and `channel_set_public` check the chatroom admin first, the Django admin
+    Trusts its caller: `channel_update` checks the chatroom admin first, the Django admin
     is the operator's. A grant still replaces the new public/private default for its user.
     """
     changes: list[str] = []
@@ -151,15 +151,23 @@ def _managed_channel(*, access: RoomAccess, channel_id: uuid.UUID) -> Channel:
     return channel
 
 
+def channel_update(
+    *, access: RoomAccess, channel_id: uuid.UUID, name: str | None = None, public: bool | None = None
+) -> Channel:
+    """Renames a channel of the caller's chatroom, makes it public or private, or both at once (chatroom admins
+    only; one the caller cannot read is not found). The name stays unique in the chatroom."""
+    channel = _managed_channel(access=access, channel_id=channel_id)
+    return channel_change(channel=channel, actor=access.user, name=name, public=public)
+
+
 def channel_rename(*, access: RoomAccess, channel_id: uuid.UUID, name: str) -> Channel:
     """Renames a channel of the caller's chatroom (chatroom admins only); the name stays unique there."""
-    return channel_change(channel=_managed_channel(access=access, channel_id=channel_id), actor=access.user, name=name)
+    return channel_update(access=access, channel_id=channel_id, name=name)
 
 
 def channel_set_public(*, access: RoomAccess, channel_id: uuid.UUID, public: bool) -> Channel:
     """Makes a channel of the caller's chatroom public or private (chatroom admins only)."""
-    channel = _managed_channel(access=access, channel_id=channel_id)
-    return channel_change(channel=channel, actor=access.user, public=public)
+    return channel_update(access=access, channel_id=channel_id, public=public)
 
 
 def default_channel(*, chatroom_id: uuid.UUID) -> Channel:

@@ -228,13 +228,35 @@ def _visible_message(*, access: RoomAccess, message_id: uuid.UUID) -> Message:
     return message
 
 
+def _still_named(*, body: str, text: str, mentioned: Sequence[tuple[uuid.UUID, str, str]]) -> set[uuid.UUID]:
+    """The mentioned users an edited body still names: by id (a mention link's `data-*` attribute carries it) or
+    as `@username` / `@display name` in its text, in any case."""
+    body_folded, text_folded = body.casefold(), text.casefold()
+    return {
+        user_id
+        for user_id, username, display_name in mentioned
+        if str(user_id) in body_folded
+        or f"@{username}".casefold() in text_folded
+        or (display_name and f"@{display_name}".casefold() in text_folded)
+    }
+
+
 @transaction.atomic
-def message_edit(*, access: RoomAccess, message_id: uuid.UUID, body: str, fmt: str) -> Message:
+def message_edit(
+    *,
+    access: RoomAccess,
+    message_id: uuid.UUID,
+    body: str,
+    fmt: str,
+    mention_ids: Sequence[uuid.UUID] | None = None,
+) -> Message:
     """Replaces the text of the caller's own message, keeping the text it replaces as a MessageVersion.
 
     Only the author edits a text message, and only where they may still write. The HTML and plain text are
     computed again, so both protocols show the current text; a message sent with a key id (opaque data) stays
-    opaque.
+    opaque. `mention_ids`, when given, become the message's mentions (active participants, as for a post);
+    when not, the message keeps the mentions its new text still names (see `_still_named`; an opaque body keeps
+    them all), so that nobody stays mentioned by words that are gone.
     """
     message = _visible_message(access=access, message_id=message_id)
     if message.author_id is None or message.author_id != access.participant.user_id:
@@ -243,14 +265,25 @@ def message_edit(*, access: RoomAccess, message_id: uuid.UUID, body: str, fmt: s
         raise Invalid("Only the text of a text message can be edited.", code=Code.MESSAGE_NOT_EDITABLE)
     access.channel(message.channel_id, need="w")
     _body_check(body=body, fmt=fmt)
-    has_mentions = message.mentions.exists()
-    html, text = _rendered(body=body, text=None, fmt=fmt, key_id=message.key_id, has_mentions=has_mentions)
+    named = None if mention_ids is None else set(mention_ids)
+    if named is not None:
+        _mentions_check(access=access, mentions=named)
+    mentioned = list(message.mentions.values_list("id", "username", "display_name"))
+    before = {user_id for user_id, _username, _name in mentioned}
+    html, text = _rendered(
+        body=body, text=None, fmt=fmt, key_id=message.key_id, has_mentions=bool(before if named is None else named)
+    )
+    if named is None:
+        named = before if message.key_id else _still_named(body=body, text=text, mentioned=mentioned)
     now = timezone.now()
     MessageVersion.objects.create(
         message=message, body=message.body, html=message.html, text=message.text, edited_at=now, edited_by=access.user
     )
     message.body, message.format, message.html, message.text, message.edited_at = body, fmt, html, text, now
     message.save(update_fields=["body", "format", "html", "text", "edited_at"])
+    if named != before:
+        # Primary keys stand for the users (no query to load them); the stubs only know integer keys.
+        message.mentions.set(named)  # type: ignore[arg-type]
     return message
 
 

@@ -6,7 +6,14 @@ import pytest
 
 from chat.exceptions import Forbidden, Invalid, NotFound
 from chat.models import Channel, ModerationLog, Participant
-from chat.services.chatrooms import channel_create, channel_rename, channel_set_public, chatroom_create, grant_set
+from chat.services.chatrooms import (
+    channel_create,
+    channel_rename,
+    channel_set_public,
+    channel_update,
+    chatroom_create,
+    grant_set,
+)
 from tests.access import access_of
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +87,22 @@ def test_public_must_be_a_boolean(chatroom, owner, news):
     with pytest.raises(Invalid) as error:
         channel_set_public(access=access(chatroom, owner), channel_id=news.pk, public="no")
     assert error.value.code == "invalid_public"
+
+
+def test_one_update_renames_and_makes_private_with_one_log_row(chatroom, owner, member, news):
+    changed = channel_update(access=access(chatroom, owner), channel_id=news.pk, name="staff", public=False)
+    assert (changed.name, changed.public) == ("staff", False)
+    assert list(ModerationLog.objects.filter(action="channel").values_list("target", flat=True)) == [
+        "#staff: renamed from #news, made private"
+    ]
+    # Private now: a member without a grant no longer reads it, so it is not found for them.
+    with pytest.raises(NotFound):
+        channel_update(access=access(chatroom, member), channel_id=news.pk, name="mine")
+
+
+def test_an_update_that_fails_changes_nothing(chatroom, owner, news):
+    with pytest.raises(Invalid):
+        channel_update(access=access(chatroom, owner), channel_id=news.pk, name="default", public=False)
+    stored = Channel.objects.get(pk=news.pk)
+    assert (stored.name, stored.public) == ("news", True)
+    assert not ModerationLog.objects.exists()

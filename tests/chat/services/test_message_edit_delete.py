@@ -205,3 +205,47 @@ def test_a_file_message_is_not_edited_and_a_retry_after_its_deletion_conflicts(c
     with pytest.raises(Conflict) as error:
         file_post(access=access, channel_id=default_id(chatroom), content=b"data", message_id=message_id)
     assert error.value.code == "message_deleted"
+
+
+def test_an_edit_keeps_the_mentions_its_text_still_names(chatroom, owner, member, make_user):
+    dora = make_user("dora", display_name="Dora Day")
+    Participant.objects.create(chatroom=chatroom, user=dora)
+    message = post(chatroom, owner, "@member and @dora", mention_ids=[member.pk, dora.pk])
+
+    def mentioned() -> set:
+        return set(Message.objects.get(pk=message.pk).mentions.values_list("id", flat=True))
+
+    edit(chatroom, owner, message, "only @MEMBER now")
+    assert mentioned() == {member.pk}
+    edit(chatroom, owner, message, f'<p><a class="wysiwyg-mention" data-value="{member.pk}">Mem</a></p>', fmt="html")
+    assert mentioned() == {member.pk}
+    edit(chatroom, owner, message, "nobody")
+    assert mentioned() == set()
+    # By display name, too.
+    message_edit(
+        access=access_of(participant(chatroom, owner)),
+        message_id=message.pk,
+        body="x",
+        fmt="plain",
+        mention_ids=[dora.pk],
+    )
+    edit(chatroom, owner, message, "hi @dora day!")
+    assert mentioned() == {dora.pk}
+
+
+def test_an_edit_that_names_its_mentions_gets_exactly_those(chatroom, owner, member, outsider):
+    message = post(chatroom, owner, "@member hi", mention_ids=[member.pk])
+    access = access_of(participant(chatroom, owner))
+    message_edit(access=access, message_id=message.pk, body="hi @owner", fmt="plain", mention_ids=[owner.pk])
+    assert list(Message.objects.get(pk=message.pk).mentions.all()) == [owner]
+    with pytest.raises(Invalid) as error:
+        message_edit(access=access, message_id=message.pk, body="hi", fmt="plain", mention_ids=[outsider.pk])
+    assert error.value.code == "invalid_mention"
+    stored = Message.objects.get(pk=message.pk)
+    assert (stored.text, list(stored.mentions.all())) == ("hi @owner", [owner])
+
+
+def test_an_opaque_edit_keeps_its_mentions(chatroom, owner, member):
+    message = post(chatroom, owner, "c1", key_id="k1", mention_ids=[member.pk])
+    edit(chatroom, owner, message, "c2")
+    assert list(Message.objects.get(pk=message.pk).mentions.all()) == [member]
