@@ -93,7 +93,7 @@ def _error_responses(operation: dict, *, has_body: bool) -> None:
 
 
 def _successes_are_200(operation: dict) -> None:
-    """Every success of this server is 200 with a JSON body; a DELETE answers `{"detail"}` rather than 204."""
+    """Every success of the protocols is 200 with a JSON body; a DELETE answers `{"detail"}` rather than 204."""
     responses = operation.get("responses", {})
     if "204" in responses:
         del responses["204"]
@@ -173,9 +173,11 @@ PLAIN_VIEWS = {
 def document_everything(result: dict, **kwargs: Any) -> dict:
     """Adds the error answers, the Teahaz header ranges, and the plain Django views to the generated schema."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
-    for item in result.get("paths", {}).values():
+    for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
-            _successes_are_200(operation)
+            if not path.startswith("/api/v1/"):
+                # v1 is REST: 201 for what it creates, 204 (no body) for what it removes.
+                _successes_are_200(operation)
             _header_ranges(operation)
             _error_responses(operation, has_body="requestBody" in operation or method in ("post", "patch", "put"))
     result["paths"].update(PLAIN_VIEWS)

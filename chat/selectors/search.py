@@ -14,10 +14,12 @@ import html
 import re
 import uuid
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import Cast
 
 from chat.access import RoomAccess
 from chat.exceptions import Code, Invalid
@@ -84,6 +86,68 @@ def message_search_filter(
     return queryset.filter(words | by_author)
 
 
+def message_search_ranked(queryset: QuerySet[Message], query: str) -> QuerySet[Message]:
+    """The matches of the queryset, annotated for a ranked read: `rank`, and on PostgreSQL `headline`.
+
+    `rank` is PostgreSQL's `ts_rank` as a double (exact through JSON, so a cursor can name it), and null on
+    SQLite, where matches are not ranked. Order them with `search_ordered`; give them snippets with
+    `with_snippets`.
+    """
+    matches = message_search_filter(queryset, _query_checked(query))
+    if not _on_postgres(matches):
+        return matches.annotate(rank=Value(None, output_field=FloatField()))
+    tsquery = _tsquery(query.strip())
+    return matches.annotate(
+        rank=Cast(SearchRank(F("search_document"), tsquery), FloatField()),
+        headline=SearchHeadline(
+            "text", tsquery, config=SEARCH_CONFIG, start_sel=_START, stop_sel=_STOP, max_fragments=2
+        ),
+    )
+
+
+def search_fields(ranked: QuerySet[Message]) -> tuple[str, ...]:
+    """The annotations of `message_search_ranked` to read with each row (for `with_snippets`)."""
+    return ("rank", "headline") if _on_postgres(ranked) else ("rank",)
+
+
+# The order of ranked matches, best first: by rank (PostgreSQL only), then newest first, ties by id.
+SEARCH_ORDER = ("rank", "sent_at", "id")
+
+
+def search_ordered(queryset: QuerySet, *, best_first: bool = True) -> QuerySet:
+    """Ranked matches in SEARCH_ORDER (best first), or its reverse."""
+    return queryset.order_by(*(f"-{field}" if best_first else field for field in SEARCH_ORDER))
+
+
+def search_position_of(row: dict) -> tuple[float | None, datetime, uuid.UUID]:
+    """A ranked row's place in SEARCH_ORDER, as a cursor remembers it."""
+    return row["rank"], row["sent_at"], row["id"]
+
+
+def past_search_position(*, rank: float | None, sent_at: datetime, message_id: uuid.UUID, worse: bool) -> Q:
+    """The ranked matches after (`worse`) or before a place in SEARCH_ORDER, the place itself excluded.
+
+    A null rank (SQLite) ranks nothing: the place is then its time and id alone.
+    """
+    lookup = "lt" if worse else "gt"
+    by_time = Q(**{f"sent_at__{lookup}": sent_at}) | Q(sent_at=sent_at, **{f"id__{lookup}": message_id})
+    if rank is None:
+        return by_time
+    return Q(**{f"rank__{lookup}": rank}) | (Q(rank=rank) & by_time)
+
+
+def with_snippets(rows: list[dict], query: str) -> list[dict]:
+    """Ranked rows with `snippet`: safe HTML, the text around the hits with each hit in <mark>.
+
+    PostgreSQL's headline comes with each row; SQLite's is cut here around the first word found.
+    """
+    words = [word for word in _words(query.strip()) if not word.startswith("-")]
+    for row in rows:
+        headline = row.pop("headline", None)
+        row["snippet"] = _snippet(row["text"], words) if headline is None else _marked(headline)
+    return rows
+
+
 def message_search(*, access: RoomAccess, query: str, limit: int) -> list[dict]:
     """Visible messages of the channels the caller may read that match the query: best first, with snippets.
 
@@ -96,30 +160,10 @@ def message_search(*, access: RoomAccess, query: str, limit: int) -> list[dict]:
     channel_ids = [channel.id for channel in access.readable_channels]
     if not channel_ids:
         return []
-    messages = message_search_filter(
-        Message.objects.visible().filter(chatroom_id=access.chatroom.pk, channel_id__in=channel_ids), query
-    )
-    if _on_postgres(messages):
-        tsquery = _tsquery(query)
-        rows = list(
-            messages.annotate(
-                rank=SearchRank(F("search_document"), tsquery),
-                headline=SearchHeadline(
-                    "text", tsquery, config=SEARCH_CONFIG, start_sel=_START, stop_sel=_STOP, max_fragments=2
-                ),
-            )
-            .order_by("-rank", "-sent_at", "-id")
-            .values(*MESSAGE_FIELDS, "rank", "headline")[:limit]
-        )
-        for row in rows:
-            row["snippet"] = _marked(row.pop("headline"))
-        return rows
-    rows = list(messages.order_by("-sent_at", "-id").values(*MESSAGE_FIELDS)[:limit])
-    words = [word for word in _words(query) if not word.startswith("-")]
-    for row in rows:
-        row["rank"] = None
-        row["snippet"] = _snippet(row["text"], words)
-    return rows
+    visible = Message.objects.visible().filter(chatroom_id=access.chatroom.pk, channel_id__in=channel_ids)
+    ranked = message_search_ranked(visible, query)
+    rows = search_ordered(ranked).values(*MESSAGE_FIELDS, *search_fields(ranked))[:limit]
+    return with_snippets(list(rows), query)
 
 
 def _marked(headline: str) -> str:

@@ -78,6 +78,9 @@ def test_every_success_of_the_protocols_is_200(schema: dict) -> None:
         )
     assert "200" in schema["paths"]["/api/v0/login/{chatroom_id}/"]["delete"]["responses"]
     assert set(schema["paths"]["/api/v1/messages/"]["post"]["responses"]) >= {"200", "201"}
+    for path, method in (("/api/v1/messages/{id}/", "delete"), ("/api/v1/participants/{id}/", "delete")):
+        successes = {status for status in schema["paths"][path][method]["responses"] if status.startswith("2")}
+        assert successes == {"204"}, (method, path)
 
 
 def test_teahaz_header_parameters_carry_their_ranges(schema: dict) -> None:

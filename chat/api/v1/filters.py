@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 from chat.exceptions import Code
 from chat.models import Chatroom, Message, Participant
 from chat.selectors.messages import past_position
+from chat.selectors.search import message_search_ranked
 from chat.services.presence import PRESENCE_STATUSES, presence_condition
 
 BOUND_HELP = (
@@ -37,8 +38,17 @@ def _bound(value: str, *, name: str, chatroom_id: uuid.UUID, later: bool) -> Q:
     return past_position(sent_at=sent_at, message_id=anchor, later=later, inclusive=True)
 
 
+SEARCH_HELP = (
+    'Full-text search over the messages\' text (PostgreSQL: whole words, web-search syntax: "exact phrase", '
+    "-without, or; SQLite: every word, inside longer words too). It changes the order and the paging: results "
+    "come best match first (by rank, then newest), each with `rank` and `snippet`; `next` leads to worse "
+    "matches, `previous` back to better ones, and a cursor from a search serves only the same search. Every "
+    "other filter still narrows it. At most 200 characters."
+)
+
+
 class MessageFilter(django_filters.FilterSet):
-    """Messages of one chatroom, narrowed by channel, author, kind, bounds, mentions of the caller."""
+    """Messages of one chatroom, narrowed by channel, author, kind, bounds, mentions of the caller, and words."""
 
     chatroom = django_filters.UUIDFilter(field_name="chatroom_id", required=True, help_text="The chatroom (required).")
     channel = django_filters.UUIDFilter(field_name="channel_id", help_text="Only this channel.")
@@ -50,9 +60,11 @@ class MessageFilter(django_filters.FilterSet):
         method="filter_mentions_me", help_text="true: only messages that mention the caller; false: none of those."
     )
 
+    q = django_filters.CharFilter(method="filter_q", help_text=SEARCH_HELP)
+
     class Meta:
         model = Message
-        fields = ["chatroom", "channel", "author", "kind", "after", "before", "mentions_me"]
+        fields = ["chatroom", "channel", "author", "kind", "after", "before", "mentions_me", "q"]
 
     def filter_after(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(_bound(value, name=name, chatroom_id=self.form.cleaned_data["chatroom"], later=True))
@@ -63,6 +75,9 @@ class MessageFilter(django_filters.FilterSet):
     def filter_mentions_me(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         mine = Q(mentions=self.request.user.pk)
         return queryset.filter(mine) if value else queryset.exclude(mine)
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return message_search_ranked(queryset, value)
 
 
 class ChatroomFilter(django_filters.FilterSet):

@@ -17,25 +17,35 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from chat.exceptions import Code
 from chat.selectors.messages import ordered, past_position, position_of
+from chat.selectors.search import past_search_position, search_ordered, search_position_of, with_snippets
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
-def _encode(*, position: tuple[datetime, uuid.UUID], later: bool) -> str:
+def _encode(
+    *, position: tuple[datetime, uuid.UUID], later: bool, rank: float | None = None, ranked: bool = False
+) -> str:
     sent_at, message_id = position
-    raw = orjson.dumps({"t": sent_at.isoformat(), "i": str(message_id), "later": later})
+    data: dict[str, Any] = {"t": sent_at.isoformat(), "i": str(message_id), "later": later}
+    if ranked:
+        data["r"] = rank
+    raw = orjson.dumps(data)
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def _decode(cursor: str) -> tuple[datetime, uuid.UUID, bool]:
+def _decode(cursor: str, *, ranked: bool = False) -> tuple[datetime, uuid.UUID, bool, float | None]:
+    """The place a cursor names; a time cursor in a ranked search (or the reverse) is not one this server gave."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = orjson.loads(raw)
         sent_at = datetime.fromisoformat(data["t"])
-        if sent_at.tzinfo is None or not isinstance(data["later"], bool):
+        if sent_at.tzinfo is None or not isinstance(data["later"], bool) or ranked != ("r" in data):
             raise ValueError(data)
-        return sent_at, uuid.UUID(data["i"]), data["later"]
+        rank = data.get("r")
+        if rank is not None and not isinstance(rank, float):
+            raise ValueError(data)
+        return sent_at, uuid.UUID(data["i"]), data["later"], rank
     except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         raise ValidationError({"cursor": ["Not a cursor this server gave."]}, code=Code.INVALID_CURSOR) from None
 
@@ -60,7 +70,7 @@ class MessageCursorPagination(BasePagination):
         cursor = request.query_params.get(self.cursor_query_param)
         from_oldest = "after" in request.query_params and "before" not in request.query_params
         if cursor:
-            sent_at, message_id, later = _decode(cursor)
+            sent_at, message_id, later, _rank = _decode(cursor)
             queryset = queryset.filter(
                 past_position(sent_at=sent_at, message_id=message_id, later=later, inclusive=False)
             )
@@ -123,3 +133,51 @@ class MessageCursorPagination(BasePagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             },
         ]
+
+
+class MessageSearchPagination(MessageCursorPagination):
+    """Pages of a ranked search (`q`): best match first, linked by opaque cursors that name a place in that order.
+
+    Without a cursor the page holds the best matches; `next` leads to worse ones, `previous` back to better
+    ones; either is null when nothing lies there. A cursor names a rank, a time and an id, so a message that
+    arrives meanwhile takes its own place: the pages already read neither repeat nor lose a row.
+    """
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any, Any] | Sequence[Any], request: Request, view: Any = None
+    ) -> list[Any]:
+        assert isinstance(queryset, QuerySet), "search pages are read from a queryset"
+        self.request = request
+        size = self._page_size(request)
+        cursor = request.query_params.get(self.cursor_query_param)
+        worse = True
+        if cursor:
+            sent_at, message_id, worse, rank = _decode(cursor, ranked=True)
+            queryset = queryset.filter(
+                past_search_position(rank=rank, sent_at=sent_at, message_id=message_id, worse=worse)
+            )
+        rows = list(search_ordered(queryset, best_first=worse)[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size]
+        if not worse:
+            rows.reverse()
+        self._worse = bool(rows) and (more if worse else bool(cursor))
+        self._better = bool(rows) and (more if not worse else bool(cursor))
+        self.rows = with_snippets(rows, request.query_params.get("q", ""))
+        return self.rows
+
+    def _search_link(self, *, row: dict, worse: bool) -> str:
+        rank, sent_at, message_id = search_position_of(row)
+        url = remove_query_param(self.request.build_absolute_uri(), self.cursor_query_param)
+        position = (sent_at, message_id)
+        cursor = _encode(position=position, later=worse, rank=rank, ranked=True)
+        return replace_query_param(url, self.cursor_query_param, cursor)
+
+    def get_paginated_response(self, data: Sequence[Any]) -> Response:
+        return Response(
+            {
+                "next": self._search_link(row=self.rows[-1], worse=True) if self._worse else None,
+                "previous": self._search_link(row=self.rows[0], worse=False) if self._better else None,
+                "results": data,
+            }
+        )

@@ -93,6 +93,15 @@ class MessageSerializer(serializers.Serializer):
     reply_to = serializers.UUIDField(allow_null=True)
     mentions = UserSerializer(many=True)
     sent_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True, help_text="When its author last edited it; null if never.")
+    rank = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="With `q` only: how well it matches (higher is better; null on SQLite, which does not rank).",
+    )
+    snippet = serializers.CharField(
+        required=False, help_text="With `q` only: safe HTML, the text around the words found, each in <mark>."
+    )
 
 
 @extend_schema_serializer(component_name="V1MessageCreate")
@@ -115,8 +124,16 @@ class MessageCreateSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="V1MessageEdit")
 class MessageEditSerializer(serializers.Serializer):
-    body = serializers.CharField(trim_whitespace=False)
+    body = serializers.CharField(
+        trim_whitespace=False, help_text=f"The new text: at most {settings.CHAT_MESSAGE_MAX_BYTES} bytes."
+    )
     format = serializers.ChoiceField(choices=Message.Format.choices, default=Message.Format.PLAIN)
+    mentions = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        help_text="The participants the message mentions from now on. Without it, it keeps those its new text "
+        "still names (as @username, @name, or by id in a mention link).",
+    )
 
 
 @extend_schema_serializer(component_name="V1Invite")

@@ -1,6 +1,7 @@
 """v1's ViewSets. Each enters the chatroom through `chat.access.chatroom_enter`, bounds its queryset by the access
 that answers (so a list never holds what its detail view would refuse), and writes through the services."""
 
+import dataclasses
 import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -19,15 +20,16 @@ from chat.access import RoomAccess, chatroom_access, chatroom_enter
 from chat.api.authentication import BearerTokenAuthentication, SessionCookieAuthentication
 from chat.api.v1 import filters
 from chat.api.v1 import serializers as v1
-from chat.api.v1.pagination import MessageCursorPagination
+from chat.api.v1.pagination import MessageCursorPagination, MessageSearchPagination
 from chat.exceptions import Code, NotFound, NotParticipant
 from chat.http import client_address
 from chat.models import Channel, Chatroom, Message, Participant, User
 from chat.permissions import ChannelAccess
 from chat.selectors.messages import MESSAGE_FIELDS, mentions_by_message, messages_visible
+from chat.selectors.search import search_fields
 from chat.selectors.users import users_in_chatroom, users_other_than, users_to_invite
-from chat.services.chatrooms import channel_create, chatroom_create, chatroom_rename
-from chat.services.messages import message_post
+from chat.services.chatrooms import channel_create, channel_update, chatroom_create, chatroom_rename
+from chat.services.messages import message_delete, message_edit, message_post
 from chat.services.participants import (
     participant_ban,
     participant_remove,
@@ -207,16 +209,24 @@ def _channel_json(*, chatroom_id: uuid.UUID, channel: ChannelAccess) -> dict:
     ),
     retrieve=extend_schema(summary="A channel you can read", responses=v1.ChannelSerializer),
     create=extend_schema(summary="Create a channel", responses={201: v1.ChannelSerializer}),
+    partial_update=extend_schema(
+        summary="Rename a channel, or make it public or private",
+        request=v1.ChannelUpdateSerializer,
+        responses=v1.ChannelSerializer,
+    ),
 )
 class ChannelViewSet(InChatroom):
     """The channels of a chatroom that you can read, each with your own r/w/x on it. Chatroom admins create
-    channels; a channel you cannot read is not found."""
+    channels, rename them and make them public or private; a channel you cannot read is not found."""
 
     model = Channel
     not_found = "Channel not found."
     serializer_class = v1.ChannelSerializer
     queryset = Channel.objects.none()  # for the schema: channels are read from the caller's access
     lookup_value_regex = UUID_PATTERN
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return v1.ChannelUpdateSerializer if self.action == "partial_update" else v1.ChannelSerializer
 
     def list(self, request: Request) -> Response:
         access = self.access
@@ -237,6 +247,16 @@ class ChannelViewSet(InChatroom):
         # The caller's rights on the new channel, as any later request will see them.
         created = chatroom_access(user=self.caller, chatroom_id=access.chatroom.pk).channel(channel.pk)
         return Response(_channel_json(chatroom_id=access.chatroom.pk, channel=created), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        data = self.validated(v1.ChannelUpdateSerializer, request.data)
+        access = self.access
+        channel = channel_update(
+            access=access, channel_id=uuid.UUID(pk), name=data.get("name"), public=data.get("public")
+        )
+        # Only chatroom admins change a channel, and they hold rwx on every channel, public or private.
+        changed = dataclasses.replace(access.channel(channel.pk), name=channel.name, public=channel.public)
+        return Response(_channel_json(chatroom_id=access.chatroom.pk, channel=changed))
 
 
 # Participants.
@@ -327,7 +347,8 @@ class ParticipantViewSet(InChatroom):
 
 
 def messages_json(*, chatroom_id: uuid.UUID, rows: list[dict]) -> list[dict]:
-    """Message rows as v1 shows them, with whom each mentions (one query for the page)."""
+    """Message rows as v1 shows them, with whom each mentions (one query for the page); a search's rows also
+    carry their `rank` and `snippet`."""
     mentions = mentions_by_message(message_ids=[row["id"] for row in rows])
     return [
         {
@@ -348,6 +369,8 @@ def messages_json(*, chatroom_id: uuid.UUID, rows: list[dict]) -> list[dict]:
             "reply_to": row["reply_to_id"],
             "mentions": mentions.get(row["id"], []),
             "sent_at": row["sent_at"],
+            "edited_at": row["edited_at"],
+            **({"rank": row["rank"], "snippet": row["snippet"]} if "snippet" in row else {}),
         }
         for row in rows
     ]
@@ -361,13 +384,19 @@ def messages_json(*, chatroom_id: uuid.UUID, rows: list[dict]) -> list[dict]:
         request=v1.MessageCreateSerializer,
         responses={201: v1.MessageSerializer, 200: v1.MessageSerializer},
     ),
+    partial_update=extend_schema(
+        summary="Edit your message", request=v1.MessageEditSerializer, responses=v1.MessageSerializer
+    ),
+    destroy=extend_schema(summary="Delete a message", responses={204: None}),
 )
 class MessageViewSet(InChatroom):
-    """The messages of the channels you can read in a chatroom, oldest first within a page, paged by cursor.
+    """The messages of the channels you can read in a chatroom, oldest first within a page, paged by cursor;
+    with `q`, the matches of a full-text search, best first.
 
-    A message you cannot see (hidden, or in a channel you cannot read) is not found. Sending needs the `w`
-    permission on the channel; a send that names its own `id` is idempotent: the same message again answers 200
-    with the stored one, a different one under that id 409.
+    A message you cannot see (hidden, deleted, or in a channel you cannot read) is not found. Sending needs the
+    `w` permission on the channel; a send that names its own `id` is idempotent: the same message again answers
+    200 with the stored one, a different one under that id 409. Only its author edits a message (while they may
+    write there); its author or a chatroom admin deletes it.
     """
 
     model = Message
@@ -378,7 +407,20 @@ class MessageViewSet(InChatroom):
     lookup_value_regex = UUID_PATTERN
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
-        return v1.MessageCreateSerializer if self.action == "create" else v1.MessageSerializer
+        return {"create": v1.MessageCreateSerializer, "partial_update": v1.MessageEditSerializer}.get(
+            self.action, v1.MessageSerializer
+        )
+
+    @property
+    def searching(self) -> bool:
+        """A list with a `q` that is not blank is a ranked search (see MessageFilter, which strips it too)."""
+        return self.action == "list" and bool(self.request.query_params.get("q", "").strip())
+
+    @property
+    def paginator(self) -> MessageCursorPagination:
+        if getattr(self, "_paginator", None) is None:
+            self._paginator = MessageSearchPagination() if self.searching else MessageCursorPagination()
+        return self._paginator
 
     def get_queryset(self) -> QuerySet:
         if (fake := self.schema_queryset()) is not None:
@@ -392,7 +434,9 @@ class MessageViewSet(InChatroom):
         return messages_json(chatroom_id=self.access.chatroom.pk, rows=rows)[0]
 
     def list(self, request: Request) -> Response:
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*MESSAGE_FIELDS))
+        messages = self.filter_queryset(self.get_queryset())
+        fields = (*MESSAGE_FIELDS, *search_fields(messages)) if self.searching else MESSAGE_FIELDS
+        rows = self.paginate_queryset(messages.values(*fields))
         return self.get_paginated_response(messages_json(chatroom_id=self.access.chatroom.pk, rows=rows or []))
 
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -414,6 +458,21 @@ class MessageViewSet(InChatroom):
             mention_ids=data["mentions"],
         )
         return Response(self._one(message.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        data = self.validated(v1.MessageEditSerializer, request.data)
+        message = message_edit(
+            access=self.access,
+            message_id=uuid.UUID(pk),
+            body=data["body"],
+            fmt=data["format"],
+            mention_ids=data.get("mentions"),
+        )
+        return Response(self._one(message.pk))
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        message_delete(access=self.access, message_id=uuid.UUID(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # Invites.
