@@ -40,6 +40,8 @@ RULES: dict[Caller, dict[str, str] | None] = {
 # Channel grants say nothing about the chatroom itself: these stand for the rest where a channel is not at stake.
 CHATROOM_CALLERS = ("anonymous", "other_chatroom", "banned", "member", "member(---)", "member(rwx)", "admin", "owner")
 DRIVERS: tuple[Driver, ...] = (TeahazDriver(), OrigamDriver(), V1Driver())
+# The needs that depend on the caller's rights on the target channel: every caller, public and private.
+CHANNEL_NEEDS = (Need.READ, Need.WRITE, Need.READ_AND_MANAGE, Need.AUTHOR)
 
 
 def expected(caller: Caller, need: Need, kind: str) -> Outcome:
@@ -56,6 +58,10 @@ def expected(caller: Caller, need: Need, kind: str) -> Outcome:
     assert permissions is not None
     if permissions[kind][0] != "r":
         return Outcome.HIDDEN
+    if need is Need.READ_AND_MANAGE:
+        return Outcome.ALLOWED if caller.standing is Standing.ADMIN else Outcome.FORBIDDEN
+    if need is Need.AUTHOR:
+        return Outcome.FORBIDDEN
     if need is Need.READ or permissions[kind][1] == "w":
         return Outcome.ALLOWED
     return Outcome.FORBIDDEN
@@ -65,7 +71,7 @@ def _cases() -> list:
     cases = []
     for driver in DRIVERS:
         for operation in driver.operations:
-            on_channel = operation.need in (Need.READ, Need.WRITE)
+            on_channel = operation.need in CHANNEL_NEEDS
             callers = [c for c in RULES if on_channel or c.name in CHATROOM_CALLERS]
             for kind in ("public", "private") if on_channel else ("public",):
                 for caller in callers:
@@ -77,8 +83,12 @@ def _cases() -> list:
     return cases
 
 
-def _set_up(driver: Driver, caller: Caller, kind: str, credential: str) -> tuple[World, APIClient]:
+def _set_up(
+    driver: Driver, caller: Caller, kind: str, credential: str, operation: Operation | None = None
+) -> tuple[World, APIClient]:
     world = build_world(caller=caller, public=kind == "public")
+    if operation is not None and operation.given is not None:
+        operation.given(world)
     client = APIClient() if credential == "none" else driver.client(world, credential)
     if caller.banned:
         # After the caller logged in, as a ban strikes someone who is in.
@@ -89,7 +99,7 @@ def _set_up(driver: Driver, caller: Caller, kind: str, credential: str) -> tuple
 @pytest.mark.django_db
 @pytest.mark.parametrize(("driver", "operation", "kind", "caller", "credential"), _cases())
 def test_permission_matrix(driver: Driver, operation: Operation, kind: str, caller: Caller, credential: str) -> None:
-    world, client = _set_up(driver, caller, kind, credential)
+    world, client = _set_up(driver, caller, kind, credential, operation)
     outcome = expected(caller, operation.need, kind)
     kept_out = outcome in (Outcome.UNAUTHENTICATED, Outcome.NOT_PARTICIPANT)
     before = stored_state(presence=kept_out)

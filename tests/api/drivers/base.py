@@ -24,6 +24,8 @@ class Need(enum.Enum):
     READ = "read"  # r on the target channel
     WRITE = "write"  # w on the target channel (which must be readable too)
     MANAGE = "manage"  # be the chatroom's owner or an admin
+    READ_AND_MANAGE = "read and manage"  # r on the target channel, and be the chatroom's owner or an admin
+    AUTHOR = "author"  # r on the target channel, and be the author of the target message (which nobody calling is)
 
 
 class Outcome(enum.Enum):
@@ -46,7 +48,8 @@ class Operation:
     `perform` sends it; `shows` says whether a 200 answer shows what an allowed caller must see (the seed
     message, the target channel, the chatroom); `stored` says whether a write's row is there. `filters` are
     the outcomes a list answers with 200, leaving the target out, rather than refusing; `answers` are the
-    operation's own status codes where it differs from the rest of its protocol.
+    operation's own status codes where it differs from the rest of its protocol. `given` writes the rows the
+    operation acts on beyond the world's own (the caller's own message), before anything is measured.
     """
 
     name: str
@@ -58,6 +61,7 @@ class Operation:
     stored: Callable[[World], bool] | None = None
     filters: frozenset[Outcome] = frozenset()
     answers: Mapping[Outcome, int] = field(default_factory=dict)
+    given: Callable[[World], None] | None = None
 
 
 class Driver(Protocol):

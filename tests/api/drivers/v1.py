@@ -4,14 +4,15 @@ from collections.abc import Callable
 
 from rest_framework.test import APIClient
 
-from chat.models import Channel, Chatroom, Message, Participant, User
+from chat.models import Channel, Chatroom, Message, ModerationLog, Participant, User
 from invites.models import Invite
 from tests.api.drivers.base import Answer, Need, Operation, Outcome, Perform, bearer_client
-from tests.api.drivers.world import World
+from tests.api.drivers.world import SEED_TEXT, World, own_message
 
 API = "/api/v1"
 POSTED = "posted here"
 NAME = "Renamed"
+EDITED = "edited here"
 
 
 def _room(world: World) -> str:
@@ -55,6 +56,31 @@ def _victim(world: World) -> str:
 def _invite(world: World) -> Invite:
     assert world.invite is not None
     return world.invite
+
+
+def _own(world: World) -> Message:
+    """The caller's own message; an anonymous caller, who has none, aims at the seed."""
+    return world.own or world.seeds["side"]
+
+
+def _edited(message_of: Callable[[World], Message]) -> Callable[[World], bool]:
+    def stored(world: World) -> bool:
+        message = Message.objects.get(pk=message_of(world).pk)
+        return message.text == EDITED and message.edited_at is not None and message.versions.exists()
+
+    return stored
+
+
+def _deleted(message_of: Callable[[World], Message], *, logged: bool) -> Callable[[World], bool]:
+    """Whether the message is deleted by the caller; a deletion by an admin of another's is in the log too."""
+
+    def stored(world: World) -> bool:
+        message = Message.objects.get(pk=message_of(world).pk)
+        deleted = message.deleted_at is not None and message.deleted_by_id == getattr(world.user, "pk", None)
+        entry = ModerationLog.objects.filter(action="delete", target=f"message {message.pk}", actor=world.user)
+        return deleted and entry.exists() == logged
+
+    return stored
 
 
 def _gone(user_of: Callable[[World], User | None]) -> Callable[[World], bool]:
@@ -128,6 +154,23 @@ OPERATIONS = (
         shows=lambda response, world: response.json()["name"] == "new",
         stored=lambda world: Channel.objects.filter(chatroom=world.chatroom, name="new").exists(),
         answers={Outcome.ALLOWED: 201},
+    ),
+    Operation(
+        "channels.update",
+        "PATCH",
+        "/channels/{}",
+        Need.READ_AND_MANAGE,
+        _send(
+            lambda world: f"/channels/{world.side.pk}/",
+            lambda world: {"name": "renamed", "public": not world.side.public},
+            method="patch",
+        ),
+        shows=lambda response, world: (
+            (response.json()["name"], response.json()["public"]) == ("renamed", not world.side.public)
+        ),
+        stored=lambda world: Channel.objects.filter(
+            pk=world.side.pk, name="renamed", public=not world.side.public
+        ).exists(),
     ),
     Operation(
         "participants.list",
@@ -229,6 +272,46 @@ OPERATIONS = (
         shows=lambda response, world: response.json()["text"] == POSTED,
         stored=lambda world: Message.objects.filter(channel=world.side, author=world.user, text=POSTED).exists(),
         answers={Outcome.ALLOWED: 201},
+    ),
+    Operation(
+        "messages.edit(own)",
+        "PATCH",
+        "/messages/{}",
+        Need.WRITE,
+        _send(lambda world: f"/messages/{_own(world).pk}/", lambda world: {"body": EDITED}, method="patch"),
+        shows=lambda response, world: (response.json()["text"], bool(response.json()["edited_at"])) == (EDITED, True),
+        stored=_edited(_own),
+        given=own_message,
+    ),
+    Operation(
+        "messages.edit(other)",
+        "PATCH",
+        "/messages/{}",
+        Need.AUTHOR,
+        _send(lambda world: f"/messages/{world.seeds['side'].pk}/", lambda world: {"body": EDITED}, method="patch"),
+        shows=lambda response, world: False,
+        stored=lambda world: Message.objects.get(pk=world.seeds["side"].pk).text != SEED_TEXT,
+    ),
+    Operation(
+        "messages.delete(own)",
+        "DELETE",
+        "/messages/{}",
+        Need.READ,
+        _send(lambda world: f"/messages/{_own(world).pk}/", method="delete"),
+        shows=lambda response, world: response.status_code == 204,
+        stored=_deleted(_own, logged=False),
+        answers={Outcome.ALLOWED: 204},
+        given=own_message,
+    ),
+    Operation(
+        "messages.delete(other)",
+        "DELETE",
+        "/messages/{}",
+        Need.READ_AND_MANAGE,
+        _send(lambda world: f"/messages/{world.seeds['side'].pk}/", method="delete"),
+        shows=lambda response, world: response.status_code == 204,
+        stored=_deleted(lambda world: world.seeds["side"], logged=True),
+        answers={Outcome.ALLOWED: 204},
     ),
     Operation(
         "invites.list",

@@ -11,12 +11,23 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from chat.models import AuthToken, Channel, ChannelGrant, Chatroom, Message, Participant, User
+from chat.models import (
+    AuthToken,
+    Channel,
+    ChannelGrant,
+    Chatroom,
+    Message,
+    MessageVersion,
+    ModerationLog,
+    Participant,
+    User,
+)
 from chat.services.messages import message_create
 from invites.models import Invite
 from tests.conftest import PASSWORD
 
 SEED_TEXT = "seed"
+OWN_TEXT = "my own words"
 
 
 class Standing(enum.Enum):
@@ -55,6 +66,7 @@ class World:
     elsewhere: Chatroom | None = None
     invite: Invite | None = None  # an active invite, made by the victim (never a caller), for managing invites
     seeds: dict[str, Message] = field(default_factory=dict)
+    own: Message | None = None  # the caller's own message on the side channel, for operations that need one
     joined: set[uuid.UUID] = field(default_factory=set)  # who had a membership, banned or not, once built
 
     def participant(self, user: User) -> Participant | None:
@@ -130,6 +142,21 @@ def _place_caller(world: World) -> None:
             ChannelGrant.objects.create(user=world.user, channel=channel, r=r, w=w, x=x, granted_by=owner)
 
 
+def own_message(world: World) -> None:
+    """A text message the caller wrote on the side channel (before any ban); none for an anonymous caller."""
+    if world.user is None:
+        return
+    world.own = message_create(
+        chatroom_id=world.chatroom.pk,
+        channel=world.side,
+        author=world.user,
+        kind=Message.Kind.TEXT,
+        body=OWN_TEXT,
+        text=OWN_TEXT,
+        html=f"<p>{OWN_TEXT}</p>",
+    )
+
+
 def ban(world: World) -> None:
     """What a ban leaves: the membership marked banned, and the caller's log-ins to the chatroom revoked."""
     Participant.objects.filter(chatroom=world.chatroom, user=world.user).update(
@@ -153,6 +180,11 @@ def stored_state(*, presence: bool) -> dict[str, list]:
                 "user_id", "chatroom_id", "role", "state", "last_read_at", *(["last_seen_at"] if presence else [])
             )
         ),
-        "messages": list(Message.objects.order_by("pk").values_list("pk", "channel_id", "text")),
+        "messages": list(
+            Message.objects.order_by("pk").values_list("pk", "channel_id", "text", "edited_at", "deleted_at")
+        ),
+        "mentions": list(Message.mentions.through.objects.order_by("pk").values_list("message_id", "user_id")),
+        "versions": list(MessageVersion.objects.order_by("pk").values_list("pk", "message_id")),
+        "moderation": list(ModerationLog.objects.order_by("pk").values_list("pk", "action", "target")),
         "invites": list(Invite.objects.order_by("pk").values_list("pk", "uses_left")),
     }
