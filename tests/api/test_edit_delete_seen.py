@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from chat.models import Chatroom, Message, Participant, User
+from chat.models import Chatroom, Message, ModerationLog, Participant, User
 from chat.services.messages import message_delete, message_edit
 from chat.services.tokens import token_issue
 from tests.access import access_of
@@ -99,3 +99,52 @@ def test_a_deleted_message_is_never_read_by_either_protocol(chatroom, owner, mem
     assert response.json()["code"] == "invalid_reply"
     assert Message.objects.get(pk=gone).deleted_by_id == owner.pk
     assert not Message.objects.filter(reply_to_id=gone).exists()
+
+
+# The same, with the edit and the deletes made through v1's HTTP, as a bot or the web client makes them.
+
+V1 = "/api/v1/messages/"
+
+
+def v1_client(user: User) -> APIClient:
+    return origam_client(user)  # a bearer token, which v1 takes as Origam does
+
+
+def test_an_edit_through_v1_shows_the_current_text_in_both_protocols(chatroom, owner, member):
+    message_id = teahaz_post(teahaz_client(member, chatroom), member, chatroom, "teh first try")
+
+    response = v1_client(member).patch(
+        f"{V1}{message_id}/",
+        {"body": '<p>the <b>second</b> try<img src=x onerror="alert(1)"></p>', "format": "html"},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    assert teahaz_texts(teahaz_client(owner, chatroom), owner, chatroom)[message_id] == "the second try"
+    assert origam_texts(origam_client(owner), chatroom)[message_id] == "<p>the <b>second</b> try</p>"
+    assert v1_client(owner).get(f"{V1}{message_id}/").json()["edited_at"] == response.json()["edited_at"]
+    stored = Message.objects.get(pk=message_id)
+    assert (stored.text, stored.versions.get().text) == ("the second try", "teh first try")
+
+
+@pytest.mark.parametrize("deleter", ["member", "owner"])
+def test_a_delete_through_v1_is_never_read_by_either_protocol(request, chatroom, owner, member, deleter):
+    teahaz = teahaz_client(member, chatroom)
+    kept = teahaz_post(teahaz, member, chatroom, "kept")
+    gone = teahaz_post(teahaz, member, chatroom, "gone")
+    actor = request.getfixturevalue(deleter)
+
+    assert v1_client(actor).delete(f"{V1}{gone}/").status_code == 204
+
+    for reader in (owner, member):
+        seen = teahaz_texts(teahaz_client(reader, chatroom), reader, chatroom)
+        shown = origam_texts(origam_client(reader), chatroom)
+        assert kept in seen and gone not in seen
+        assert kept in shown and gone not in shown
+        listed = {row["id"] for row in v1_client(reader).get(f"{V1}?chatroom={chatroom.pk}").json()["results"]}
+        assert kept in listed and gone not in listed
+    stored = Message.objects.get(pk=gone)
+    assert stored.deleted_by_id == actor.pk
+    # An admin's deletion of another's message is in the moderation log; an author's own is not.
+    logged = ModerationLog.objects.filter(action="delete", target=f"message {gone}", actor=actor).exists()
+    assert logged == (actor != member)
