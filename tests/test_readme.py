@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,14 +123,18 @@ def run_session(blocks: list[str], *, address: str, cwd: Path, environment: dict
     return result.stdout
 
 
-def rows(database: Path, sql: str) -> list[tuple]:
+def rows(database: Path, sql: str, *params: object) -> list[tuple]:
     with sqlite3.connect(database) as connection:
-        return connection.execute(sql).fetchall()
+        return connection.execute(sql, params).fetchall()
 
 
-def test_the_readme_offers_both_sessions():
+def test_the_readme_offers_a_session_for_each_api():
     sessions = curl_sessions()
-    assert [name.split(" (")[0] for name in sessions] == ["The Teahaz protocol", "The Origam chat protocol"]
+    assert [name.split(" (")[0] for name in sessions] == [
+        "The Teahaz protocol",
+        "The Origam chat protocol",
+        "The project's own REST API",
+    ]
     assert all(sessions.values())
 
 
@@ -139,7 +144,7 @@ def test_the_readme_curl_sessions_work_in_order_after_the_demo(server, tmp_path,
         name: run_session(blocks, address=server, cwd=tmp_path, environment=live_server_env)
         for name, blocks in curl_sessions().items()
     }
-    teahaz, origam = outputs.values()
+    teahaz, origam, v1 = outputs.values()
 
     assert '"code"' not in teahaz, teahaz  # no error answer anywhere
     assert '{"detail":"Logged in"}' in teahaz
@@ -166,5 +171,28 @@ def test_the_readme_curl_sessions_work_in_order_after_the_demo(server, tmp_path,
         "SELECT COUNT(*) FROM chat_authtoken t JOIN chat_user u ON u.id = t.user_id "
         "WHERE u.username = 'olga' AND t.revoked_at IS NULL",
     ) == [(0,)]
-    # The demo is untouched by both sessions.
+    # v1: the one error on purpose is the call without credentials; the edit, the delete and the channel stored.
+    assert v1.count('"code"') == 1 and '"code":"not_authenticated"' in v1, v1
+    assert "<mark>four</mark>" in v1 and "\n204\n" in v1, v1
+    [(message_id, edited_at)] = rows(database, "SELECT id, edited_at FROM chat_message WHERE text LIKE '%tea at four?'")
+    assert edited_at is not None
+    assert rows(database, "SELECT text FROM chat_messageversion WHERE message_id = ?", message_id) == [
+        ("hello @dave, tea at noon?",)
+    ]
+    assert rows(
+        database,
+        "SELECT u.username FROM chat_message_mentions m JOIN chat_user u ON u.id = m.user_id WHERE m.message_id = ?",
+        message_id,
+    ) == [("dave",)]
+    [(oops_id, deleted_at)] = rows(database, "SELECT id, deleted_at FROM chat_message WHERE text = 'oops, wrong room'")
+    assert deleted_at is not None
+    assert rows(
+        database, "SELECT action FROM chat_moderationlog WHERE target = ?", f"message {uuid.UUID(oops_id)}"
+    ) == [("delete",)]
+    assert rows(
+        database,
+        "SELECT public FROM chat_channel WHERE name = 'staff' AND chatroom_id IN "
+        "(SELECT id FROM chat_chatroom WHERE name = 'Bots')",
+    ) == [(0,)]
+    # The demo is untouched by every session.
     assert rows(database, "SELECT username FROM chat_user WHERE username IN ('alice', 'bob', 'carol')") != []
