@@ -40,7 +40,9 @@ class _Content:
             and stored.format == self.fmt
             and stored.key_id == self.key_id
             and stored.reply_to_id == self.reply_to_id
-            and set(stored.mentions.values_list("id", flat=True)) == self.mention_ids
+            # An edit may have changed the mentions, and versions keep no mentions: once edited, the first body
+            # alone says what the post said.
+            and (stored.edited_at is not None or set(stored.mentions.values_list("id", flat=True)) == self.mention_ids)
         )
 
 

@@ -249,3 +249,13 @@ def test_an_opaque_edit_keeps_its_mentions(chatroom, owner, member):
     message = post(chatroom, owner, "c1", key_id="k1", mention_ids=[member.pk])
     edit(chatroom, owner, message, "c2")
     assert list(Message.objects.get(pk=message.pk).mentions.all()) == [member]
+
+
+def test_a_retried_post_after_an_edit_that_changed_its_mentions_answers_the_stored_message(chatroom, owner, member):
+    message_id = uuid.uuid4()
+    message = post(chatroom, owner, "@member look", message_id=message_id, mention_ids=[member.pk])
+    edit(chatroom, owner, message, "look, everyone")
+    again = post(chatroom, owner, "@member look", message_id=message_id, mention_ids=[member.pk])
+    assert (again.pk, again.text, list(again.mentions.all())) == (message_id, "look, everyone", [])
+    with pytest.raises(Conflict):
+        post(chatroom, owner, "@member look again", message_id=message_id, mention_ids=[member.pk])
