@@ -262,13 +262,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
         "chat.api.renderers.ORJSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # The HTML pages only: indented JSON and a JSON form for every write (chat/api/browsable.py).
+        "chat.api.browsable.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["chat.api.parsers.JSONBodyParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "chat.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Page titles and breadcrumbs name the resource ("Chatrooms", "Chatroom"), not the class ("Chatroom List").
+    "VIEW_NAME_FUNCTION": "chat.api.browsable.view_name",
 }
 
 SPECTACULAR_SETTINGS = {

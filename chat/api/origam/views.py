@@ -94,6 +94,7 @@ def _user_query(request: AuthenticatedRequest) -> dict[str, Any]:
 class ChatroomListView(OrigamView):
     """The caller's chatrooms, each with its unread count."""
 
+    name = "Origam chat API: your chatrooms"
     # (methods, path) of each endpoint under this root, filled in by the router; the browsable page lists them.
     endpoints: tuple[tuple[tuple[str, ...], str], ...] = ()
 
@@ -299,7 +300,7 @@ class ChatroomViewSet(OrigamViewSet):
     @extend_schema(parameters=[MessageQuerySerializer], responses=PolledDataSerializer)
     @action(detail=True, methods=["get"], url_path="polledData", url_name="polled-data")
     def polled_data(self, request: AuthenticatedRequest, chatroom_id: uuid.UUID) -> Response:
-        """Messages, info, participants and the caller in one answer: `chat.services.polls.chatroom_poll`, rendered."""
+        """Messages, info, participants and the caller in one answer: what a client polls every few seconds."""
         access = self.enter(request, chatroom_id)
         query = MessageQuerySerializer.parse(request.query_params)
         poll = chatroom_poll(

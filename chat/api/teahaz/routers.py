@@ -59,8 +59,13 @@ class TeahazRouter(SimpleRouter):
 
 
 class TeahazRootView(APIView):
-    """The Teahaz endpoints of this mount; `{chatroom_id}` stands for a chatroom's id."""
+    """The Teahaz protocol's endpoints; `{chatroom_id}` stands for a chatroom's id.
 
+    Teahaz clients send GET parameters as headers; in a browser, put them in the query string instead
+    (`?userID=<your id>&get-method=count`). Log in to a chatroom first (POST to its `login/`) or use the session.
+    """
+
+    name = "Teahaz API (v0)"
     # A map of URLs, the same for everyone.
     authentication_classes: list = []
     permission_classes = [AllowAny]

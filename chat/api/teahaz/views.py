@@ -166,10 +166,17 @@ class TeahazViewSet(ViewSet):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         method = request.method or ""
         if method.lower() not in self.http_method_names or not hasattr(self, method.lower()):
+            # Negotiated first, so that a browser's 405 is the browsable page with the form of the method allowed.
+            self.format_kwarg = self.get_format_suffix(**kwargs)
             raise exceptions.MethodNotAllowed(method)
         if "chatroom_id" in kwargs:
             self.chatroom_id = path_uuid(kwargs["chatroom_id"])
         super().initial(request, *args, **kwargs)
+
+    def browsable_initial(self, request: Request) -> dict[str, str]:
+        """The browsable API's forms name the logged-in caller in `userID`, as the protocol asks of a sender."""
+        user = request.user
+        return {"userID": str(user.pk)} if isinstance(user, User) and not self.is_public() else {}
 
     def enter(self, request: Request) -> RoomAccess:
         """The caller's access to the chatroom of the URL (403 if not a participant, 404 if none such)."""

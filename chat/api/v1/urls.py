@@ -1,13 +1,20 @@
 """The v1 router: every resource under /api/v1/, listed at its root."""
 
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from chat.api.v1 import views
+
+
+class V1RootView(APIRootView):
+    """The project's own REST API: follow a link to a resource; each page says what it holds and who may change it."""
+
+    name = "chatsite API v1"
 
 
 class V1Router(DefaultRouter):
     """DRF's router, with a root page titled for this API."""
 
+    APIRootView = V1RootView
     root_view_name = "v1-root"
 
 

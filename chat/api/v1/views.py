@@ -591,6 +591,7 @@ class OneObjectSchema(AutoSchema):
 class MeViewSet(V1ViewSet):
     """The account you are calling as."""
 
+    list_name = "Me"
     schema = OneObjectSchema()
     serializer_class = v1.MeSerializer
     queryset = User.objects.none()  # for the schema: the caller is the request's user
