@@ -25,7 +25,9 @@ migrate: $(VENV)/.run-installed
 
 run: migrate
 	$(BIN)/python manage.py ensure_operator
-	@echo "The admin: http://127.0.0.1:$(PORT)/admin/   The browsable API: http://127.0.0.1:$(PORT)/api/v1/   The schema: http://127.0.0.1:$(PORT)/api/schema/"
+	@echo "The admin:          http://127.0.0.1:$(PORT)/admin/"
+	@echo "The browsable API:  http://127.0.0.1:$(PORT)/api/v1/  (Teahaz: /api/v0/, Origam: /chatrooms/Chat/; log in first)"
+	@echo "The API docs:       http://127.0.0.1:$(PORT)/api/docs/  (ReDoc: /api/redoc/, the schema: /api/schema/)"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 demo: migrate

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and ReDoc as static files: the docs pages load nothing from another site.
+    "drf_spectacular_sidecar",
     "chatsite.apps.ChatsiteConfig",
     "chat",
     "invites",
@@ -285,6 +287,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Presence is one choice set wherever v1 shows or filters it.
     "ENUM_NAME_OVERRIDES": {"PresenceEnum": "chat.services.presence.PRESENCE_STATUSES"},
+    # /api/docs/ and /api/redoc/ serve Swagger UI and ReDoc from this server (drf-spectacular-sidecar).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge from the public validator service: the page asks nothing of another site.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # The chat's own settings (all overridable from the environment).

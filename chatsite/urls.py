@@ -1,15 +1,14 @@
-"""The URL map: the admin, accounts, the token endpoint, the schema, probes and metrics, and both protocols."""
+"""The URL map: the admin, accounts, the token endpoint, the schema and its docs pages, probes and metrics, the APIs."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 
 from chat.api.origam.avatars import avatar
 from chat.api.origam.urls import api_root as origam_api_root
 from chat.api.teahaz import urls as teahaz_urls
 from chat.api.tokens import TokenView
-from chatsite import health, metrics, views
+from chatsite import docs, health, metrics, views
 
 handler400 = "chat.api.errors.json_bad_request"
 handler403 = "chat.api.errors.json_permission_denied"
@@ -26,7 +25,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/auth/token", TokenView.as_view(), name="auth-token"),
     path("api/auth/token/", TokenView.as_view()),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", docs.SchemaView.as_view(), name="schema"),
+    path("api/docs/", docs.SwaggerView.as_view(), name="swagger-ui"),
+    path("api/redoc/", docs.RedocView.as_view(), name="redoc"),
     path("api-auth/", include("rest_framework.urls")),
     path("api/v1/", include("chat.api.v1.urls")),
     # The Origam chat protocol (its API root is fixed by the real client), its avatars, and its client build.

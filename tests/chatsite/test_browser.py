@@ -108,3 +108,26 @@ def test_pages_load_without_a_csp_violation(live_server, path, tmp_path):
 
     assert "<body" in dom, log
     assert CSP_VIOLATION not in log, log
+
+
+def test_swagger_ui_renders_every_api_without_a_csp_violation(live_server, tmp_path):
+    dom, log = browse(f"{live_server.url}/api/docs/", tmp_path)
+
+    # Swagger UI fetched the schema from this server and drew an operation block for each path.
+    assert 'class="swagger-ui' in dom, log
+    operations = re.findall(r'class="opblock opblock-(get|post|put|patch|delete)', dom)
+    assert len(operations) > 40, (len(operations), log)
+    for path in ("/api/v1/chatrooms/", "/api/v0/messages/{chatroom_id}/", "/chatrooms/Chat/localUser"):
+        assert f'data-path="{path}"' in dom, path
+    assert CSP_VIOLATION not in log, log
+
+
+def test_redoc_renders_the_schema_and_loads_nothing_from_another_site(live_server, tmp_path):
+    dom, log = browse(f"{live_server.url}/api/redoc/", tmp_path)
+
+    assert "chatsite API" in dom, log
+    assert "/api/v1/chatrooms/" in dom, log
+    # ReDoc's bundle always asks for its maker's logo from their CDN: the policy keeps the page offline by
+    # refusing it (ReDoc then leaves the image out). Nothing else of the page is refused.
+    refused = [line for line in log.splitlines() if CSP_VIOLATION in line]
+    assert all("https://cdn.redoc.ly/redoc/logo-mini.svg" in line for line in refused), refused
