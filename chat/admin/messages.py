@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from chat.admin.base import ChatroomFilter, CheapCountPaginator, ModerationAdmin, cut, operator, timestamp, uuid_or_none
 from chat.exceptions import ChatError
 from chat.models import Channel, Message, MessageFile, MessageVersion, User
-from chat.selectors.search import message_search_filter
+from chat.selectors.search import message_search_filter, message_search_time_order
 from chat.services.messages import message_hide, message_unhide
 from chat.text import text_to_html
 
@@ -118,10 +118,16 @@ EXCERPT_LENGTH = 80
 
 
 class MessageChangeList(ChangeList):
-    """The message list reads an excerpt, not the bodies (a page of 64 KiB messages would be megabytes)."""
+    """The message list reads an excerpt, not the bodies (a page of 64 KiB messages would be megabytes).
+
+    A search keeps time order, in a form that lets the full-text index find the matches (see
+    `chat.selectors.search.message_search_time_order`).
+    """
 
     def get_queryset(self, request: HttpRequest, exclude_parameters: list | None = None) -> QuerySet:
         queryset = super().get_queryset(request, exclude_parameters)
+        if self.query.strip():
+            queryset = queryset.order_by(*message_search_time_order(queryset, queryset.query.order_by))
         return queryset.defer("body", "html", "text").annotate(excerpt=Substr("text", 1, EXCERPT_LENGTH))
 
 

@@ -14,11 +14,12 @@ import html
 import re
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models import DateTimeField, ExpressionWrapper, F, FloatField, OrderBy, Q, QuerySet, Value
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast
 
 from chat.access import RoomAccess
@@ -146,6 +147,34 @@ def with_snippets(rows: list[dict], query: str) -> list[dict]:
         headline = row.pop("headline", None)
         row["snippet"] = _snippet(row["text"], words) if headline is None else _marked(headline)
     return rows
+
+
+# Up to this many matches, a search in time order sorts all of them, found through the full-text index.
+SEARCH_SORTED_MAX_HITS = 10_000
+
+
+def message_search_time_order(
+    queryset: QuerySet[Message], ordering: Sequence[str | Combinable]
+) -> list[str | Combinable]:
+    """The ordering for a page of searched messages in time order, such that the full-text index finds them.
+
+    Ordered by `sent_at`, PostgreSQL walks the time index and tests each row against the search, expecting the
+    matches to be spread evenly through time: a word that is rare in recent messages makes it read the whole
+    table (seconds at a million rows). So when the search matches at most SEARCH_SORTED_MAX_HITS rows (counted
+    through the index, stopping there), `sent_at` is ordered as an expression that no index serves: the
+    matches are found through the GIN index and sorted, in milliseconds whatever their age. More matches keep
+    the time index, which then finds a page's worth quickly. Elsewhere (SQLite) the ordering is kept as is.
+    """
+    if not _on_postgres(queryset) or queryset.order_by()[: SEARCH_SORTED_MAX_HITS + 1].count() > SEARCH_SORTED_MAX_HITS:
+        return list(ordering)
+    # The same instant, but an expression: no index on sent_at can hand the rows over in this order.
+    unindexed_time = ExpressionWrapper(F("sent_at") + timedelta(0), output_field=DateTimeField())
+    return [
+        OrderBy(unindexed_time, descending=field.startswith("-"))
+        if isinstance(field, str) and field.removeprefix("-") == "sent_at"
+        else field
+        for field in ordering
+    ]
 
 
 def message_search(*, access: RoomAccess, query: str, limit: int) -> list[dict]:

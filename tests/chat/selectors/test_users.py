@@ -1,6 +1,8 @@
 """Whom chat users are offered to invite or mention: never an inactive account, an operator only once it has joined."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from chat.models import User
 from chat.selectors.users import users_in_chatroom, users_other_than, users_to_invite
@@ -54,3 +56,38 @@ def test_through_the_origam_lists(people, owner, chatroom, api_client):
         response = api_client.get(path)
         assert response.status_code == 200
         assert [user["name"] for user in response.json()] == ["plain"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("select", ["other_than", "to_invite"])
+def test_a_name_search_over_all_users_is_served_by_the_trigram_indexes(select, chatroom, owner):
+    # (A search among a chatroom's participants starts from the participants: a few rows, no index needed.)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO chat_user
+                (id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
+                 date_joined, display_name, color_r, color_g, color_b, avatar, username_canonical, username_skeleton)
+            SELECT gen_random_uuid(), '!', false, 'user' || i, '', '', '', false, true, now(), 'Person ' || i,
+                   0, 0, 0, '', 'user' || i, 'user' || i
+            FROM generate_series(1, 20000) AS i
+            """
+        )
+        cursor.execute("ANALYZE chat_user")
+        # At this size the planner would as soon read the table whole; with many users it never would.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+
+    with CaptureQueriesContext(connection) as queries:
+        if select == "other_than":
+            rows = users_other_than(user_id=owner.pk, search_phrase="ER1234", limit=20, offset=0)
+        else:
+            rows = users_to_invite(chatroom_id=chatroom.pk, search_phrase="ER1234", limit=20, offset=0)
+
+    assert names(rows) == {"user1234", *(f"user1234{i}" for i in range(10))}
+    (query,) = queries.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + query["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # icontains compares UPPER(name) LIKE '%...%': the expression each trigram index is built on.
+    assert "chat_user_username_trgm_idx" in plan, plan
+    assert "chat_user_display_name_trgm_idx" in plan, plan
