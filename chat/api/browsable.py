@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from django import forms
 from django.http import HttpRequest
+from drf_spectacular.drainage import GENERATOR_STATS
 from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.renderers import BrowsableAPIRenderer as DRFBrowsableAPIRenderer
@@ -55,7 +56,9 @@ def _documented_body(view: "APIView", method: str) -> serializers.Serializer | N
     schema = schema_class()
     schema.view = view
     schema.method = method
-    body = schema.get_request_serializer()
+    # Without `request=`, drf-spectacular guesses from the view and reports a failed guess: here that is no form.
+    with GENERATOR_STATS.silence():
+        body = schema.get_request_serializer()
     if isinstance(body, type) and issubclass(body, serializers.Serializer):
         return body()
     if isinstance(body, serializers.Serializer) and not isinstance(body, serializers.ListSerializer):

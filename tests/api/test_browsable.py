@@ -227,3 +227,36 @@ def test_no_form_for_a_write_the_caller_may_not_make(browser, chatroom):
     # A member may not list or create invites: the page answers 403 and offers no form.
     text = page(browser, f"/api/v1/invites/?chatroom={chatroom.pk}", status=403)
     assert "generic-content-form" not in text
+
+
+def _api_views() -> list[tuple[str, type, dict]]:
+    """(route, view class, initkwargs) of every DRF view the URL map serves."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+    from rest_framework.views import APIView
+
+    found = []
+
+    def walk(patterns: list, prefix: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                view_class = getattr(pattern.callback, "cls", None)
+                if view_class is not None and issubclass(view_class, APIView):
+                    found.append(
+                        (prefix + str(pattern.pattern), view_class, getattr(pattern.callback, "initkwargs", {}))
+                    )
+
+    walk(get_resolver().url_patterns, "/")
+    return found
+
+
+@pytest.mark.parametrize(("route", "view_class", "initkwargs"), _api_views(), ids=lambda value: str(value)[:60])
+def test_every_page_name_and_description_is_written_for_its_users(route, view_class, initkwargs):
+    view = view_class(**initkwargs)
+    name = view.get_view_name()
+    assert name and not name.endswith((" List", " Instance")) and name != "Api Root", (route, name)
+    description = view.get_view_description()
+    assert description.strip(), route
+    for note in INTERNAL_NOTES:
+        assert not note.search(description), (route, note.pattern, description)
