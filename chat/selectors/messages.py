@@ -13,7 +13,7 @@ from typing import Literal
 from django.db.models import Q, QuerySet, Subquery
 
 from chat.access import RoomAccess
-from chat.exceptions import Code, Invalid
+from chat.exceptions import Code, Invalid, NotFound
 from chat.models import Message
 from chat.permissions import ChannelAccess
 from chat.text import shown_name
@@ -76,6 +76,14 @@ def messages_visible(*, access: RoomAccess) -> QuerySet:
     return Message.objects.visible().filter(
         chatroom_id=access.chatroom.pk, channel_id__in=[channel.id for channel in access.readable_channels]
     )
+
+
+def message_sent_at(*, access: RoomAccess, message_id: uuid.UUID) -> datetime:
+    """When a message the caller may see was sent; any other is not found."""
+    sent_at = messages_visible(access=access).filter(pk=message_id).values_list("sent_at", flat=True).first()
+    if sent_at is None:
+        raise NotFound("Message not found.", code=Code.MESSAGE_NOT_FOUND)
+    return sent_at
 
 
 def _anchors_check(*, chatroom_id: uuid.UUID, anchors: Sequence[uuid.UUID]) -> None:

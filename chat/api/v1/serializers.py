@@ -27,6 +27,23 @@ class ChatroomSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=CHATROOM_NAME_MAX_LENGTH, help_text="The chatroom's name.")
     role = serializers.ChoiceField(choices=Participant.Role.choices, read_only=True, help_text="The caller's role.")
     created_at = serializers.DateTimeField(read_only=True)
+    last_activity_at = serializers.DateTimeField(
+        read_only=True, help_text="When the newest message was sent (else when the chatroom was created)."
+    )
+    unread = serializers.IntegerField(
+        read_only=True, help_text="Messages of others in the default channel after your read marker."
+    )
+
+
+@extend_schema_serializer(component_name="V1ReadMarker")
+class ReadMarkerSerializer(serializers.Serializer):
+    message = serializers.UUIDField(help_text="The newest message you have read.")
+
+
+@extend_schema_serializer(component_name="V1ParticipantAdd")
+class ParticipantAddSerializer(serializers.Serializer):
+    chatroom = serializers.UUIDField(help_text="The chatroom.")
+    user = serializers.UUIDField(help_text="The user to add.")
 
 
 @extend_schema_serializer(component_name="V1Permissions")

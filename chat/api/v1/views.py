@@ -25,19 +25,21 @@ from chat.exceptions import Code, NotFound, NotParticipant
 from chat.http import client_address
 from chat.models import Channel, Chatroom, Message, Participant, User
 from chat.permissions import ChannelAccess
-from chat.selectors.messages import MESSAGE_FIELDS, mentions_by_message, messages_visible
+from chat.selectors.memberships import chatroom_infos, unread_count
+from chat.selectors.messages import MESSAGE_FIELDS, mentions_by_message, message_sent_at, messages_visible
 from chat.selectors.search import search_fields
-from chat.selectors.users import users_in_chatroom, users_other_than, users_to_invite
+from chat.selectors.users import user_get, users_in_chatroom, users_other_than, users_to_invite
 from chat.services.chatrooms import channel_create, channel_update, chatroom_create, chatroom_rename
 from chat.services.messages import message_delete, message_edit, message_post
 from chat.services.participants import (
+    participant_add,
     participant_ban,
     participant_remove,
     participant_remove_by,
     participant_set_role,
     participant_unban,
 )
-from chat.services.presence import presence_status
+from chat.services.presence import presence_status, read_marker_move
 from chat.text import shown_name
 from chat.throttles import rate_limit_hit, search_limit_hit
 from invites.models import Invite
@@ -138,6 +140,7 @@ class InChatroom(V1ViewSet):
     create=extend_schema(summary="Create a chatroom", responses={201: v1.ChatroomSerializer}),
     partial_update=extend_schema(summary="Rename a chatroom", responses=v1.ChatroomSerializer),
     leave=extend_schema(summary="Leave a chatroom", request=None, responses={204: None}),
+    read=extend_schema(summary="Mark a chatroom read", request=v1.ReadMarkerSerializer, responses={204: None}),
 )
 class ChatroomViewSet(V1ViewSet):
     """The chatrooms you are an active participant of, by name. You create one as its owner; any participant may
@@ -159,33 +162,53 @@ class ChatroomViewSet(V1ViewSet):
             .order_by("name", "id")
         )
 
-    def _json(self, chatroom: Chatroom, role: str) -> dict:
-        return {"id": chatroom.pk, "name": chatroom.name, "role": role, "created_at": chatroom.created_at}
+    def _json(self, chatroom: Chatroom, role: str, unread: int) -> dict:
+        return {
+            "id": chatroom.pk,
+            "name": chatroom.name,
+            "role": role,
+            "created_at": chatroom.created_at,
+            "last_activity_at": chatroom.last_sent_at or chatroom.created_at,
+            "unread": unread,
+        }
+
+    def _entered_json(self, access: RoomAccess) -> dict:
+        return self._json(access.chatroom, access.participant.role, unread_count(access=access))
 
     def list(self, request: Request) -> Response:
         chatrooms = self.filter_queryset(self.get_queryset())
-        return Response([self._json(chatroom, chatroom.role) for chatroom in chatrooms])
+        unread = {info["chatroom_id"]: info["unread"] for info in chatroom_infos(user_id=self.caller.pk)}
+        return Response([self._json(chatroom, chatroom.role, unread.get(chatroom.pk, 0)) for chatroom in chatrooms])
 
     def retrieve(self, request: Request, pk: str) -> Response:
         access = self.enter(uuid.UUID(pk))
-        return Response(self._json(access.chatroom, access.participant.role))
+        return Response(self._entered_json(access))
 
     def create(self, request: Request) -> Response:
         data = self.validated(v1.ChatroomSerializer, request.data)
         rate_limit_hit(scope="chatroom_create", user_id=self.caller.pk, address=client_address(request))
         chatroom = chatroom_create(creator=self.caller, name=data["name"])
-        return Response(self._json(chatroom, Participant.Role.OWNER), status=status.HTTP_201_CREATED)
+        return Response(self._entered_json(self.enter(chatroom.pk)), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
         access = self.enter(uuid.UUID(pk))
         data = self.validated(v1.ChatroomSerializer, request.data)
-        chatroom = chatroom_rename(chatroom=access.chatroom, name=data["name"])
-        return Response(self._json(chatroom, access.participant.role))
+        chatroom_rename(chatroom=access.chatroom, name=data["name"])
+        return Response(self._entered_json(access))
 
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str) -> Response:
         access = self.enter(uuid.UUID(pk))
         participant_remove(participant=access.participant, actor=self.caller)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"], serializer_class=v1.ReadMarkerSerializer)
+    def read(self, request: Request, pk: str) -> Response:
+        """Marks the chatroom read up to a message of a channel you can read (never backwards)."""
+        access = self.enter(uuid.UUID(pk))
+        data = self.validated(v1.ReadMarkerSerializer, request.data)
+        sent_at = message_sent_at(access=access, message_id=data["message"])
+        read_marker_move(participant=access.participant, up_to=sent_at)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -284,7 +307,11 @@ class ParticipantViewSet(InChatroom):
     lookup_value_regex = r"[0-9]+"
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
-        return {"partial_update": v1.RoleSerializer, "ban": v1.BanSerializer}.get(self.action, v1.ParticipantSerializer)
+        return {
+            "partial_update": v1.RoleSerializer,
+            "ban": v1.BanSerializer,
+            "create": v1.ParticipantAddSerializer,
+        }.get(self.action, v1.ParticipantSerializer)
 
     def get_queryset(self) -> QuerySet:
         if (fake := self.schema_queryset()) is not None:
@@ -325,6 +352,15 @@ class ParticipantViewSet(InChatroom):
         self.access.require_moderator()
         participant = participant_set_role(participant=self._target(), role=data["role"], actor=self.caller)
         return Response(self._json(participant))
+
+    def create(self, request: Request) -> Response:
+        """Adds a user to the chatroom (any participant may, as in Origam); one already in stays as is."""
+        data = self.validated(v1.ParticipantAddSerializer, request.data)
+        user = user_get(user_id=data["user"])
+        rate_limit_hit(scope="invite_create", user_id=self.caller.pk, address=client_address(request))
+        participant, created = participant_add(chatroom=self.access.chatroom, user=user, invited_by=self.caller)
+        participant.user = user
+        return Response(self._json(participant), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def destroy(self, request: Request, pk: str) -> Response:
         participant_remove_by(actor=self.access.participant, user_id=self._target().user_id)
