@@ -31,6 +31,7 @@ class Code(StrEnum):
     # Accounts, log-ins and tokens.
     INVALID_USERNAME = "invalid_username"
     INVALID_PASSWORD = "invalid_password"
+    INVALID_DISPLAY_NAME = "invalid_display_name"
     USERNAME_TAKEN = "username_taken"
     SIGNUP_CLOSED = "signup_closed"
     USERNAME_CONFUSABLE = "username_confusable"

@@ -8,7 +8,8 @@ from chat.api.origam.avatars import avatar
 from chat.api.origam.urls import api_root as origam_api_root
 from chat.api.teahaz import urls as teahaz_urls
 from chat.api.tokens import TokenView
-from chatsite import docs, health, metrics, views
+from chat.web import views as web_views
+from chatsite import docs, health, metrics
 
 handler400 = "chat.api.errors.json_bad_request"
 handler403 = "chat.api.errors.json_permission_denied"
@@ -16,7 +17,13 @@ handler404 = "chat.api.errors.json_not_found"
 handler500 = "chatsite.outage.server_error"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", web_views.front, name="home"),
+    path("chat/<uuid:chatroom_id>/", web_views.chatroom, name="web-chatroom"),
+    path("join/<str:invite_id>", web_views.join, name="web-join"),
+    path("accounts/signup/", web_views.signup, name="web-signup"),
+    path("accounts/profile/", web_views.profile, name="web-profile"),
+    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics_view, name="metrics"),

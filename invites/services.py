@@ -128,3 +128,18 @@ def invite_revoke(*, invite: Invite, actor: User | None) -> Invite:
         invite.save(update_fields=["revoked_at", "revoked_by"])
         moderation_log_add(actor=actor, action="revoke invite", target=invite, chatroom=invite.chatroom)
     return invite
+
+
+def invite_find(*, invite_id: str) -> Invite:
+    """The invite behind an invite link (its id alone is the secret), whatever its state; else not found."""
+    if not invite_id or len(invite_id) > INVITE_ID_MAX_LENGTH or not is_storable(invite_id):
+        raise NotFound("Invite not found.", code=Code.INVITE_NOT_FOUND)
+    invite = Invite.objects.select_related("chatroom").filter(pk=invite_id).first()
+    if invite is None:
+        raise NotFound("Invite not found.", code=Code.INVITE_NOT_FOUND)
+    return invite
+
+
+def invite_usable_check(*, invite: Invite) -> None:
+    """Raises Forbidden, saying why, unless the invite can admit someone now."""
+    _refuse_unusable(invite)

@@ -21,6 +21,11 @@ DOMAIN_STATUS = {
 }
 
 
+def domain_status(error: domain.ChatError) -> int:
+    """The HTTP status of a domain error (400 for one no mapping names)."""
+    return next((code for cls, code in DOMAIN_STATUS.items() if isinstance(error, cls)), 400)
+
+
 def error_body(detail: Any, code: str) -> dict:
     """The one error shape of both protocols."""
     return {"detail": str(detail), "code": code}
@@ -50,7 +55,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     headers: dict[str, str] = {}
     if isinstance(exc, domain.ChatError):
         # A ChatError of no listed kind is still the caller's fault: 400, never a 500.
-        status_code = next((code for cls, code in DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
+        status_code = domain_status(exc)
         if isinstance(exc, domain.Throttled):
             headers["Retry-After"] = str(exc.retry_after)
         if isinstance(exc, domain.NotAuthenticated):

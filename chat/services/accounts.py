@@ -8,10 +8,11 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from chat.exceptions import ChatError, Code, Conflict, Forbidden, Invalid, NotAuthenticated
-from chat.limits import USERNAME_MAX_LENGTH
+from chat.limits import DISPLAY_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH
 from chat.models import Participant, User
 from chat.services.participants import participant_remove
 from chat.text import is_storable
@@ -99,15 +100,19 @@ def user_get_or_create(*, username: str, password: str, address: str, via_invite
         raise Invalid("A password is required.", code=Code.INVALID_PASSWORD)
     if User.objects.named(username).exists():
         return user_authenticate(identifier=username.strip(), password=password, address=address), False
+    return user_signup(username=username, password=password, address=address, via_invite=via_invite), True
+
+
+def user_signup(*, username: str, password: str, address: str, via_invite: bool = False) -> User:
+    """A new account, if sign-up is open (CHAT_SIGNUP_OPEN) or an invite admits it, within the address's quota."""
     if not via_invite and not settings.CHAT_SIGNUP_OPEN:
         raise Forbidden("Sign-up is closed on this server: ask for an invite.", code=Code.SIGNUP_CLOSED)
     signup_take(address=address)
     try:
-        user = user_create(username=username, password=password)
+        return user_create(username=username, password=password)
     except ChatError:
         signup_give_back(address=address)
         raise
-    return user, True
 
 
 @transaction.atomic
@@ -119,3 +124,24 @@ def users_delete(*, users: Iterable[User], actor: User | None) -> int:
         participant_remove(participant=participant, actor=actor)
     _total, deleted = User.objects.filter(pk__in=user_ids).delete()
     return deleted.get(User._meta.label, 0)
+
+
+def user_profile_update(
+    *, user: User, display_name: str, avatar: UploadedFile | None = None, remove_avatar: bool = False
+) -> User:
+    """Sets the name others see and, when given, a new avatar (already validated) or none."""
+    display_name = (display_name or "").strip()
+    if len(display_name) > DISPLAY_NAME_MAX_LENGTH or not is_storable(display_name):
+        raise Invalid(
+            f"A display name has at most {DISPLAY_NAME_MAX_LENGTH} characters.", code=Code.INVALID_DISPLAY_NAME
+        )
+    user.display_name = display_name
+    fields = ["display_name"]
+    if avatar is not None:
+        user.avatar.save(avatar.name or "avatar", avatar, save=False)
+        fields.append("avatar")
+    elif remove_avatar and user.avatar:
+        user.avatar.delete(save=False)
+        fields.append("avatar")
+    user.save(update_fields=fields)
+    return user
