@@ -129,6 +129,34 @@ OPERATIONS = (
         answers={Outcome.ALLOWED: 204},
     ),
     Operation(
+        "chatrooms.read",
+        "POST",
+        "/chatrooms/{}/read",
+        Need.READ,
+        _send(
+            lambda world: f"/chatrooms/{world.chatroom.pk}/read/",
+            lambda world: {"message": str(world.seeds["side"].pk)},
+        ),
+        shows=lambda response, world: response.status_code == 204,
+        stored=lambda world: (
+            world.user is not None
+            and getattr(world.participant(world.user), "last_read_at", None) == world.seeds["side"].sent_at
+        ),
+        answers={Outcome.ALLOWED: 204},
+    ),
+    Operation(
+        "participants.add",
+        "POST",
+        "/participants",
+        Need.ENTER,
+        _send(
+            lambda world: "/participants/", lambda world: {"chatroom": _room(world), "user": str(world.candidate.pk)}
+        ),
+        shows=lambda response, world: response.json()["user"]["id"] == str(world.candidate.pk),
+        stored=lambda world: world.participant(world.candidate) is not None,
+        answers={Outcome.ALLOWED: 201},
+    ),
+    Operation(
         "channels.list",
         "GET",
         "/channels",
