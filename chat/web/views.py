@@ -78,7 +78,7 @@ def join(request: HttpRequest, invite_id: str) -> HttpResponse:
         return render(request, "web/join.html", context, status=404 if invite is None else 410)
     if request.method == "POST" and request.user.is_authenticated:
         try:
-            invite_redeem_for_user(invite=invite, user=request.user)  # type: ignore[arg-type]
+            invite_redeem_for_user(invite=invite, user=request.user)
         except ChatError as error:
             context["refusal"] = str(error.detail)
             return render(request, "web/join.html", context, status=domain_status(error))

@@ -52,7 +52,9 @@ class Console:
 
     def problems(self) -> list[str]:
         noise = ("Permissions-Policy", "/api/v1/events")  # Chromium's unknown-feature notes; the stream's reconnects
-        return [line for line in self.lines if line.startswith(("error", "pageerror")) and not any(n in line for n in noise)]
+        return [
+            line for line in self.lines if line.startswith(("error", "pageerror")) and not any(n in line for n in noise)
+        ]
 
 
 @pytest.fixture

@@ -65,7 +65,9 @@ def test_enter_sends_shift_enter_starts_a_new_line(open_as, member, chatroom):
 def test_a_failed_send_offers_a_retry_that_keeps_the_client_chosen_id(open_as, member, chatroom):
     page, _console = open_as(member, f"/chat/{chatroom.pk}/")
     box = composer_ready(page)
-    page.route("**/api/v1/messages/", lambda route: route.abort() if route.request.method == "POST" else route.continue_())
+    page.route(
+        "**/api/v1/messages/", lambda route: route.abort() if route.request.method == "POST" else route.continue_()
+    )
 
     box.type("through a bad line")
     box.press("Enter")
@@ -229,7 +231,9 @@ def test_an_admin_creates_a_private_channel(open_as, owner, member, chatroom):
     page.get_by_label("Everyone in the chatroom may read and write").uncheck()
     page.get_by_role("button", name="Create").click()
 
-    expect(page.get_by_role("navigation", name="Channels").get_by_role("button", name=re.compile("planning"))).to_have_attribute("aria-current", "true")
+    expect(
+        page.get_by_role("navigation", name="Channels").get_by_role("button", name=re.compile("planning"))
+    ).to_have_attribute("aria-current", "true")
     channel = chatroom.channels.get(name="planning")
     assert channel.public is False
     member_page, _ = open_as(member, f"/chat/{chatroom.pk}/")
