@@ -6,7 +6,7 @@ PORT ?= 8000
 # `make run` is the development server: debug on unless the environment says otherwise.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test bench lint format migrate demo clean
+.PHONY: run test bench bench-web screenshots lint format migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,13 @@ test: $(VENV)/.dev-installed
 # The HTTP benchmark against a bare Django view (PostgreSQL and wrk; see benchmarks/run.py); never part of `make test`.
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks.run
+
+# The web client's first load (bytes, time to messages) in Debian's chromium; and the README's screenshots.
+bench-web: $(VENV)/.dev-installed
+	$(BIN)/python -m benchmarks.web
+
+screenshots: $(VENV)/.dev-installed
+	$(BIN)/python -m benchmarks.web --screenshots docs/screenshots
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

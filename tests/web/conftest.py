@@ -1,7 +1,6 @@
 """The real-browser fixtures: Playwright (pytest-playwright) driving Debian's chromium against a live server."""
 
 import os
-import shutil
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -10,17 +9,7 @@ from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from chat.models import User
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.web.browser import CHROMIUM, CHROMIUM_FLAGS
 
 
 @pytest.fixture(scope="session")
