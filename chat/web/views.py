@@ -33,7 +33,12 @@ def _shell(request: HttpRequest, chatroom_id: uuid.UUID | None) -> HttpResponse:
     return render(
         request,
         "web/app.html",
-        {"chatroom_id": chatroom_id or "", "me": user, "is_staff": user.is_staff},
+        {
+            "chatroom_id": chatroom_id or "",
+            "me": user,
+            "is_staff": user.is_staff,
+            "origam_client": bool(settings.ORIGAM_CHAT_APP_DIR),
+        },
     )
 
 

@@ -89,7 +89,7 @@ def test_the_front_page_greets_the_logged_in_user_and_offers_the_way_in(member, 
     client = Client()
     client.force_login(member)
     page = client.get("/").content.decode()
-    assert "logged in as <strong>member</strong>" in page and "/admin/" not in page
+    assert '<span class="whoami">member</span>' in page and "/admin/" not in page
 
     client.force_login(admin_user)
     assert 'href="/admin/"' in client.get("/").content.decode()
