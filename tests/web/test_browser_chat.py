@@ -290,3 +290,72 @@ def test_dark_mode_follows_the_system(open_as, member, chatroom):
 
     assert sum(background(light)) > 600
     assert sum(background(dark)) < 150
+
+
+def test_the_author_edits_and_deletes_their_own_message(open_as, member, chatroom):
+    mine = post(member, chatroom, "a typo hre")
+    page, console = open_as(member, f"/chat/{chatroom.pk}/")
+    composer_ready(page)
+    article = articles(page).filter(has_text="a typo hre")
+
+    article.hover()
+    article.get_by_role("button", name="Edit").click()
+    editor = article.get_by_role("textbox", name="Edit message")
+    editor.fill("a typo here")
+    editor.press("Enter")
+
+    edited = articles(page).filter(has_text="a typo here")
+    expect(edited).to_contain_text("(edited)")
+    mine.refresh_from_db()
+    assert mine.body == "a typo here" and mine.edited_at is not None
+
+    edited.hover()
+    edited.get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+
+    expect(articles(page).filter(has_text="a typo here")).to_have_count(0)
+    mine.refresh_from_db()
+    assert mine.deleted_at is not None
+    assert console.problems() == []
+
+
+def test_only_ones_own_messages_offer_edit_and_an_admin_deletes_any(open_as, owner, member, chatroom):
+    theirs = post(member, chatroom, "written by the member")
+
+    member_view, _ = open_as(member, f"/chat/{chatroom.pk}/")
+    composer_ready(member_view)
+    post(owner, chatroom, "written by the owner")
+    member_view.reload()
+    composer_ready(member_view)
+    owners = articles(member_view).filter(has_text="written by the owner")
+    expect(owners.get_by_role("button", name="Edit")).to_have_count(0)
+    expect(owners.get_by_role("button", name="Delete")).to_have_count(0)
+
+    admin_view, _ = open_as(owner, f"/chat/{chatroom.pk}/")
+    composer_ready(admin_view)
+    members = articles(admin_view).filter(has_text="written by the member")
+    expect(members.get_by_role("button", name="Edit")).to_have_count(0)
+    members.hover()
+    members.get_by_role("button", name="Delete").click()
+    admin_view.get_by_role("dialog").get_by_role("button", name="Delete").click()
+
+    expect(articles(admin_view).filter(has_text="written by the member")).to_have_count(0)
+    theirs.refresh_from_db()
+    assert theirs.deleted_at is not None
+
+
+def test_search_finds_messages_of_the_chatroom(open_as, owner, member, chatroom, make_user):
+    post(member, chatroom, "the rhubarb is ready to pick")
+    post(member, chatroom, "nothing to see here")
+    page, _console = open_as(owner, f"/chat/{chatroom.pk}/")
+    composer_ready(page)
+
+    search = page.get_by_role("searchbox", name="Search messages")
+    search.fill("rhubarb")
+    search.press("Enter")
+
+    results = page.get_by_role("region", name="Search results")
+    expect(results.get_by_role("article")).to_have_count(1)
+    expect(results).to_contain_text("the rhubarb is ready to pick")
+    page.get_by_role("button", name="Close search").click()
+    expect(results).to_be_hidden()
