@@ -479,3 +479,7 @@ class ModerationLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor or 'system'} {self.action} {self.target}"
+
+
+# The event log lives in chat/events/ but belongs to this app: importing it here lets Django see its models.
+from chat.events.models import Event, EventPurge  # noqa: E402, F401

@@ -6,6 +6,12 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 
 from chat.access import RoomAccess
+from chat.events.models import EventType
+from chat.events.services import (
+    channel_event_record,
+    chatroom_renamed_record,
+    participants_joined_record,
+)
 from chat.exceptions import Code, Invalid, NotFound
 from chat.limits import CHANNEL_NAME_MAX_LENGTH, CHATROOM_NAME_MAX_LENGTH
 from chat.models import Channel, ChannelGrant, Chatroom, Message, Participant, User
@@ -50,7 +56,7 @@ def chatroom_create(
         reference_record_id=reference_record_id,
     )
     channel = Channel.objects.create(chatroom=chatroom, name=DEFAULT_CHANNEL_NAME, public=True, is_default=True)
-    Participant.objects.create(chatroom=chatroom, user=creator, role=Participant.Role.OWNER)
+    owner = Participant.objects.create(chatroom=chatroom, user=creator, role=Participant.Role.OWNER)
     welcome = f"Welcome {creator.username}!"
     message_create(
         chatroom_id=chatroom.pk,
@@ -67,16 +73,19 @@ def chatroom_create(
     if any(not user.is_active for user in invited.values()):
         raise Invalid("Only active users can be invited.", code=Code.USER_INACTIVE)
     # A new chatroom has no bans and no members yet: one INSERT admits everyone invited.
-    Participant.objects.bulk_create(
+    joined = Participant.objects.bulk_create(
         Participant(chatroom=chatroom, user=user, invited_by=creator) for user in invited.values()
     )
+    participants_joined_record(participants=[owner, *joined])
     return chatroom
 
 
+@transaction.atomic
 def chatroom_rename(*, chatroom: Chatroom, name: str) -> Chatroom:
     """Changes the chatroom's name (the Origam topic)."""
     chatroom.name = _chatroom_name(name)
     chatroom.save(update_fields=["name", "updated_at"])
+    chatroom_renamed_record(chatroom=chatroom)
     return chatroom
 
 
@@ -101,7 +110,9 @@ def channel_create(*, chatroom: Chatroom, name: str, public: bool = True) -> Cha
     _public_check(public)
     try:
         with transaction.atomic():
-            return Channel.objects.create(chatroom=chatroom, name=name, public=public)
+            channel = Channel.objects.create(chatroom=chatroom, name=name, public=public)
+            channel_event_record(type=EventType.CHANNEL_CREATED, channel=channel)
+            return channel
     except IntegrityError as error:
         raise _duplicate_channel() from error
 
@@ -130,6 +141,7 @@ def channel_change(
     try:
         with transaction.atomic():
             channel.save(update_fields=["name", "public"])
+            channel_event_record(type=EventType.CHANNEL_CHANGED, channel=channel)
             moderation_log_add(
                 actor=actor,
                 action="channel",
@@ -178,6 +190,7 @@ def default_channel(*, chatroom_id: uuid.UUID) -> Channel:
     return channel
 
 
+@transaction.atomic
 def grant_set(*, channel: Channel, user: User, r: bool, w: bool, x: bool, actor: User | None) -> ChannelGrant:
     """Gives a user explicit r/w/x on a channel, replacing the channel's default for them."""
     if not all(isinstance(flag, bool) for flag in (r, w, x)):
@@ -185,14 +198,17 @@ def grant_set(*, channel: Channel, user: User, r: bool, w: bool, x: bool, actor:
     grant, _created = ChannelGrant.objects.update_or_create(
         channel=channel, user=user, defaults={"r": r, "w": w, "x": x, "granted_by": actor}
     )
+    channel_event_record(type=EventType.CHANNEL_PERMISSIONS_CHANGED, channel=channel, user_id=user.pk)
     flags = "".join(flag if value else "-" for flag, value in zip("rwx", (r, w, x), strict=True))
     moderation_log_add(actor=actor, action=f"grant:{flags}", target=f"{user} on #{channel}", chatroom=channel.chatroom)
     return grant
 
 
+@transaction.atomic
 def grant_clear(*, channel: Channel, user: User, actor: User | None) -> bool:
     """Removes a user's explicit grant: the channel's default applies to them again."""
     deleted, _ = ChannelGrant.objects.filter(channel=channel, user=user).delete()
     if deleted:
+        channel_event_record(type=EventType.CHANNEL_PERMISSIONS_CHANGED, channel=channel, user_id=user.pk)
         moderation_log_add(actor=actor, action="grant:clear", target=f"{user} on #{channel}", chatroom=channel.chatroom)
     return bool(deleted)

@@ -13,6 +13,8 @@ from django.db.models.functions import Coalesce, Greatest, Now
 from django.utils import timezone
 
 from chat.access import RoomAccess
+from chat.events.models import EventType
+from chat.events.services import message_event_record
 from chat.exceptions import Code, Conflict, Forbidden, Invalid, NotFound, TooLarge
 from chat.limits import KEY_ID_MAX_LENGTH, REASON_MAX_LENGTH
 from chat.models import Chatroom, Message, MessageVersion, Participant, User
@@ -61,7 +63,9 @@ def message_create(*, chatroom_id: uuid.UUID, **fields: object) -> Message:
         )
         seq, sent_at = Chatroom.objects.filter(pk=chatroom_id).values_list("last_seq", "last_sent_at").get()
         # The UPDATE above has just set the time.
-        return Message.objects.create(chatroom_id=chatroom_id, seq=seq, sent_at=cast(datetime, sent_at), **fields)
+        message = Message.objects.create(chatroom_id=chatroom_id, seq=seq, sent_at=cast(datetime, sent_at), **fields)
+        message_event_record(type=EventType.MESSAGE_POSTED, message=message)
+        return message
 
 
 def _first_body(message: Message) -> str:
@@ -286,6 +290,7 @@ def message_edit(
     if named != before:
         # Primary keys stand for the users (no query to load them); the stubs only know integer keys.
         message.mentions.set(named)  # type: ignore[arg-type]
+    message_event_record(type=EventType.MESSAGE_EDITED, message=message)
     return message
 
 
@@ -302,6 +307,7 @@ def message_delete(*, access: RoomAccess, message_id: uuid.UUID) -> None:
     message.deleted_at = timezone.now()
     message.deleted_by = access.user
     message.save(update_fields=["deleted_at", "deleted_by"])
+    message_event_record(type=EventType.MESSAGE_DELETED, message=message)
     if not own:
         moderation_log_add(actor=access.user, action="delete", target=f"message {message.pk}", chatroom=access.chatroom)
 
@@ -313,6 +319,7 @@ def message_hide(*, message: Message, actor: User | None, reason: str) -> Messag
     message.hidden_by = actor
     message.hidden_reason = (reason or "").strip()[:REASON_MAX_LENGTH]
     message.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    message_event_record(type=EventType.MESSAGE_HIDDEN, message=message)
     moderation_log_add(
         actor=actor,
         action="hide",
@@ -330,5 +337,6 @@ def message_unhide(*, message: Message, actor: User | None) -> Message:
     message.hidden_by = None
     message.hidden_reason = ""
     message.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    message_event_record(type=EventType.MESSAGE_UNHIDDEN, message=message)
     moderation_log_add(actor=actor, action="unhide", target=f"message {message.pk}", chatroom=message.chatroom)
     return message

@@ -4,6 +4,8 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
+from chat.events.models import EventType
+from chat.events.services import participant_event_record
 from chat.exceptions import Code, Forbidden, Invalid
 from chat.models import Chatroom, Participant, User
 from chat.services.moderation import moderation_log_add
@@ -55,6 +57,7 @@ def participant_join(
             participant = Participant.objects.create(
                 chatroom_id=chatroom_id, user=user, invited_by=invited_by, role=role
             )
+            participant_event_record(type=EventType.PARTICIPANT_JOINED, participant=participant)
     except IntegrityError:
         stored = participant_existing(chatroom_id=chatroom_id, user=user, banned=banned)
         if stored is None:
@@ -79,7 +82,8 @@ def _lock_fresh(participant: Participant) -> bool:
 def _ownership_pass(*, leaving: Participant) -> Participant | None:
     """Makes the longest-standing remaining admin, else participant, the owner."""
     remaining = (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
+        .select_related("user")
         .active()
         .filter(chatroom_id=leaving.chatroom_id)
         .exclude(pk=leaving.pk)
@@ -91,6 +95,7 @@ def _ownership_pass(*, leaving: Participant) -> Participant | None:
     if heir is not None:
         Participant.objects.filter(pk=heir.pk).update(role=Participant.Role.OWNER)
         heir.role = Participant.Role.OWNER
+        participant_event_record(type=EventType.PARTICIPANT_ROLE_CHANGED, participant=heir)
     return heir
 
 
@@ -103,6 +108,7 @@ def participant_remove(*, participant: Participant, actor: User | None) -> None:
         _ownership_pass(leaving=participant)
     tokens_revoke_for(user=participant.user, chatroom=participant.chatroom)
     Participant.objects.filter(pk=participant.pk).delete()
+    participant_event_record(type=EventType.PARTICIPANT_LEFT, participant=participant, tell_them=True)
     if actor is not None and actor.pk != participant.user_id:
         moderation_log_add(actor=actor, action="remove", target=participant, chatroom=participant.chatroom)
 
@@ -117,6 +123,7 @@ def participant_ban(*, participant: Participant, actor: User | None, reason: str
     participant.state = Participant.State.BANNED
     participant.role = Participant.Role.MEMBER
     participant.save(update_fields=["state", "role"])
+    participant_event_record(type=EventType.PARTICIPANT_BANNED, participant=participant, tell_them=True)
     tokens_revoke_for(user=participant.user, chatroom=participant.chatroom)
     moderation_log_add(actor=actor, action="ban", target=participant, chatroom=participant.chatroom, reason=reason)
     return participant
@@ -129,6 +136,7 @@ def participant_unban(*, participant: Participant, actor: User | None) -> Partic
         raise Invalid("That user is no longer a participant of this chatroom.", code=Code.NOT_A_PARTICIPANT)
     participant.state = Participant.State.ACTIVE
     participant.save(update_fields=["state"])
+    participant_event_record(type=EventType.PARTICIPANT_UNBANNED, participant=participant)
     moderation_log_add(actor=actor, action="unban", target=participant, chatroom=participant.chatroom)
     return participant
 
@@ -147,11 +155,16 @@ def participant_set_role(*, participant: Participant, role: str, actor: User | N
     if participant.role == Participant.Role.OWNER:
         raise Invalid("Make someone else the owner instead.", code=Code.OWNER_REQUIRED)
     if role == Participant.Role.OWNER:
-        Participant.objects.filter(chatroom_id=participant.chatroom_id, role=Participant.Role.OWNER).update(
-            role=Participant.Role.ADMIN
+        previous = Participant.objects.select_related("user").filter(
+            chatroom_id=participant.chatroom_id, role=Participant.Role.OWNER
         )
+        for demoted in previous.select_for_update(of=("self",)):
+            demoted.role = Participant.Role.ADMIN
+            demoted.save(update_fields=["role"])
+            participant_event_record(type=EventType.PARTICIPANT_ROLE_CHANGED, participant=demoted)
     participant.role = role
     participant.save(update_fields=["role"])
+    participant_event_record(type=EventType.PARTICIPANT_ROLE_CHANGED, participant=participant)
     moderation_log_add(actor=actor, action=f"role:{role}", target=participant, chatroom=participant.chatroom)
     return participant
 

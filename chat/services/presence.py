@@ -3,9 +3,11 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from chat.events.services import presence_event_record, read_marker_event_record
 from chat.models import Participant
 
 
@@ -16,12 +18,16 @@ def presence_touch(*, participant: Participant, now: datetime | None = None) -> 
     if participant.last_seen_at is not None and now - participant.last_seen_at < interval:
         return False
     # The same bound as above, checked again in the row: another process may have written since we read it.
-    written = (
-        Participant.objects.filter(pk=participant.pk)
-        .filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lte=now - interval))
-        .update(last_seen_at=now)
-    )
-    participant.last_seen_at = now
+    # The change and its event commit together; no savepoint, which would only add two statements.
+    with transaction.atomic(savepoint=False):
+        written = (
+            Participant.objects.filter(pk=participant.pk)
+            .filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lte=now - interval))
+            .update(last_seen_at=now)
+        )
+        participant.last_seen_at = now
+        if written:
+            presence_event_record(participant=participant)
     return bool(written)
 
 
@@ -29,13 +35,16 @@ def read_marker_move(*, participant: Participant, up_to: datetime) -> bool:
     """Marks the default channel read up to that send time; never moves the marker back."""
     if participant.last_read_at is not None and participant.last_read_at >= up_to:
         return False
-    moved = (
-        Participant.objects.filter(pk=participant.pk)
-        .filter(Q(last_read_at__isnull=True) | Q(last_read_at__lt=up_to))
-        .update(last_read_at=up_to)
-    )
-    if moved:
-        participant.last_read_at = up_to
+    # The change and its event commit together; no savepoint, which would only add two statements.
+    with transaction.atomic(savepoint=False):
+        moved = (
+            Participant.objects.filter(pk=participant.pk)
+            .filter(Q(last_read_at__isnull=True) | Q(last_read_at__lt=up_to))
+            .update(last_read_at=up_to)
+        )
+        if moved:
+            participant.last_read_at = up_to
+            read_marker_event_record(participant=participant)
     return bool(moved)
 
 

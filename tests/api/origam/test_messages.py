@@ -397,16 +397,16 @@ def test_origam_message_has_a_plain_text_form_for_teahaz(bearer, member, chatroo
 # Outside a test's transaction, as in production: a lone INSERT takes no savepoint.
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("size", [3, 60], ids=["small", "large"])
-def test_a_new_post_without_mentions_costs_seven_statements(
+def test_a_new_post_without_mentions_costs_eight_statements(
     bearer, member, chatroom, owner, size, django_assert_num_queries
 ):
-    """The token, the access, the chatroom's next place (UPDATE, SELECT) and the INSERT: no look-up of the id
-    first, no mention query after; in a transaction, its BEGIN and COMMIT counted too."""
+    """The token, the access, the chatroom's next place (UPDATE, SELECT), the INSERT and its event's: no look-up
+    of the id first, no mention query after; in a transaction, its BEGIN and COMMIT counted too."""
     post_messages(chatroom, owner, size)
     client = bearer(member)
     assert client.get(room_url(chatroom, "info")).status_code == 200  # marks the caller present
     body = {"id": str(uuid.uuid4()), "text": "<p>cheap</p>", "mentions": []}
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.post(room_url(chatroom, "messages"), body, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["mentions"] == []

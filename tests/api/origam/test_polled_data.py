@@ -97,9 +97,9 @@ def test_polled_data_runs_a_fixed_number_of_queries(bearer, make_user, owner, me
     body, queries = _poll(client, chatroom)
     assert len(body["messages"]) == size + 1 and len(body["participants"]) == size + 2
     assert len(_updates(queries)) == 2
-    # token, access (membership and channels in one), presence, page, read marker, mentions, participants
-    # (no unread count: a page that reaches the newest message leaves nothing unread)
-    assert len(queries) == 7
+    # token, access (membership and channels in one), presence and its event, page, read marker and its event,
+    # mentions, participants (no unread count: a page that reaches the newest message leaves nothing unread)
+    assert len(queries) == 9
     assert body["info"]["unreadMessageCount"] == 0
 
     # Every later poll: from the last message on; nothing new, so nothing is written.

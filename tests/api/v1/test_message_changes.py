@@ -211,10 +211,11 @@ def test_an_edit_and_a_delete_cost_the_same_queries_whatever_the_history(client_
 
     assert edited.status_code == 200 and deleted.status_code == 204
     # Edit: the token, the message's chatroom, the entry; then (in a savepoint) the locked message, its mentions,
-    # the earlier version, the update; then the answer and its mentions.
-    assert edit_count == 11
-    # Delete: the token, the message's chatroom, the entry; then (in a savepoint) the locked message, the update.
-    assert delete_count == 7
+    # the earlier version, the update, its event; then the answer and its mentions.
+    assert edit_count == 12
+    # Delete: the token, the message's chatroom, the entry; then (in a savepoint) the locked message, the update,
+    # its event.
+    assert delete_count == 8
 
 
 # Channels.
@@ -293,5 +294,6 @@ def test_a_channel_change_costs_a_fixed_number_of_queries(client_for, chatroom, 
     client.get(f"{CHANNELS}?chatroom={chatroom.pk}")
     count, response = _queries(lambda: client.patch(f"{CHANNELS}{news.pk}/", {"public": False}, format="json"))
     assert response.status_code == 200
-    # The token, the channel's chatroom, the entry, the channel; then (in a savepoint) its update and the log.
-    assert count == 8
+    # The token, the channel's chatroom, the entry, the channel; then (in a savepoint) its update, its event and
+    # the log.
+    assert count == 9

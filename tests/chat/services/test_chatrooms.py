@@ -65,8 +65,9 @@ def test_chatroom_create_costs_the_same_queries_however_many_are_invited(
     owner, make_user, invited, django_assert_num_queries
 ):
     users = [make_user() for _ in range(invited)]
-    # savepoint, chatroom, channel, owner, the welcome's place (UPDATE, SELECT) and INSERT, the invited, release
-    with django_assert_num_queries(9):
+    # savepoint, chatroom, channel, owner, the welcome's place (UPDATE, SELECT), INSERT and event, the invited,
+    # everyone's joined events (one INSERT), release
+    with django_assert_num_queries(11):
         chatroom = chatroom_create(creator=owner, name="Crowd", invite_users=users)
     assert chatroom.participants.count() == invited + 1
 
