@@ -64,6 +64,7 @@ def message_json(*, row: dict[str, Any], mentions: list[dict]) -> dict[str, Any]
         "reply_to": json_id(row["message__reply_to_id"]),
         "mentions": [{**mention, "id": str(mention["id"])} for mention in mentions],
         "sent_at": json_time(row["message__sent_at"]),
+        "edited_at": json_time(row["message__edited_at"]),
     }
 
 
@@ -80,6 +81,7 @@ MESSAGE_EVENT_FIELDS = (
     "message__key_id",
     "message__reply_to_id",
     "message__sent_at",
+    "message__edited_at",
 )
 
 
