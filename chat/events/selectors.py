@@ -95,6 +95,9 @@ class EventBatch:
     cursor: str
     # The given cursor is older than the retention (or not of this log): the client must reload via v1.
     resync: bool
+    # Events after `cursor` have committed but wait behind a transaction still in flight (they are not lost: they
+    # follow once it ends, with no further notice if it records no event): read again in a moment.
+    pending: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +237,8 @@ def events_after(*, user: User, cursor: str | None, limit: int = MAX_LIMIT) -> E
     """Every event `user` may see (now) after `cursor`, oldest first; cursor None means 'from now' (empty batch
     whose cursor is now). Synchronous ORM code: the stream calls it through sync_to_async.
 
-    At most `limit` (1 to 500) events: a full batch means more may follow at once. A cursor older than the newest
+    At most `limit` (1 to 500) events: a full batch means more may follow at once, `pending` that more have
+    committed behind a transaction still in flight (read again shortly). A cursor older than the newest
     retention purge, or one this log never gave (ahead of it), answers `resync` with a cursor from now. A string
     that is not a cursor raises Invalid. Four queries at most, however many events and chatrooms.
     """
@@ -249,15 +253,16 @@ def events_after(*, user: User, cursor: str | None, limit: int = MAX_LIMIT) -> E
         return EventBatch(events=[], cursor=_cursor_text(log.now), resync=True)
     memberships = _memberships(user=user)
     rows = Event.objects.filter(_after(position), _visible_to(user=user, memberships=memberships))
-    if log.horizon is not None:
-        rows = rows.filter(xid__lt=log.horizon)
-    found = list(
+    fetched = list(
         rows.order_by("xid", "id").values(
             "id", "xid", "type", "chatroom_id", "channel_id", "message_id", "payload", *MESSAGE_EVENT_FIELDS
         )[:limit]
     )
+    # Committed rows at or past the horizon come last in this order: they wait for the transactions before them.
+    found = [row for row in fetched if log.horizon is None or row["xid"] < log.horizon]
+    pending = len(found) < len(fetched)
     if not found:
-        return EventBatch(events=[], cursor=cursor, resync=False)
+        return EventBatch(events=[], cursor=cursor, resync=False, pending=pending)
     mentions = mentions_by_message(
         message_ids=list({row["message_id"] for row in found if row["type"] in _CARRYING_MESSAGE})
     )
@@ -271,4 +276,4 @@ def events_after(*, user: User, cursor: str | None, limit: int = MAX_LIMIT) -> E
         }
         for row in found
     ]
-    return EventBatch(events=events, cursor=events[-1]["id"], resync=False)
+    return EventBatch(events=events, cursor=events[-1]["id"], resync=False, pending=pending)

@@ -147,8 +147,10 @@ def test_a_transaction_that_commits_after_a_later_one_is_not_skipped(owner, memb
     # T2's event has committed while T1's has not.
     assert set(ids) == {"T2, committed first"}
     during = events_after(user=member, cursor=cursor)
-    # T2's event waits behind T1, which is still in flight: the reader is not handed a cursor past T1.
+    # T2's event waits behind T1, which is still in flight: the reader is not handed a cursor past T1, and is
+    # told that something committed is waiting.
     assert _bodies(during.events) == []
+    assert during.pending
     reader_has_read.set()
     for thread in threads:
         thread.join(30)
@@ -157,8 +159,9 @@ def test_a_transaction_that_commits_after_a_later_one_is_not_skipped(owner, memb
     # The case a plain auto-increment cursor gets wrong: the event that committed last holds the lower id.
     assert ids["T1, inserted first"] < ids["T2, committed first"]
 
-    after = read_all(member, during.cursor)
+    after = events_after(user=member, cursor=during.cursor)
     assert _bodies(after.events) == ["T1, inserted first", "T2, committed first"]
+    assert not after.pending
     assert read_all(member, after.cursor).events == []
 
 
