@@ -82,7 +82,8 @@ def form_initial(view: "APIView", method: str, request: HttpRequest, instance: A
     """The JSON body a write's form starts with, ready to send once the required fields are filled; None if unknown.
 
     Required fields start blank, optional ones at their default (or null); an optional field with neither is
-    left out. An edit (PUT, PATCH) starts from the values the page shows, where the answer has them.
+    left out. An edit (PUT, PATCH) starts from the values the page shows, where the answer has them; a new
+    object (POST) from the page's filters that name a field of the body (`?chatroom=`).
 
     A view may add what it knows of the caller with `browsable_initial(request)` (the Teahaz endpoints name the
     caller in `userID`, which their permission reads from the body).
@@ -103,6 +104,10 @@ def form_initial(view: "APIView", method: str, request: HttpRequest, instance: A
         # An optional field with neither a default nor null is left out: a blank value could be refused.
     if method in ("PUT", "PATCH") and isinstance(shown, Mapping):
         data.update({name: shown[name] for name in data if name in shown})
+    elif method == "POST":
+        # A list filtered by a field of the body (`?chatroom=`) creates in the same place.
+        query = getattr(request, "query_params", {})
+        data.update({name: query[name] for name in data if query.get(name)})
     known = getattr(view, "browsable_initial", None)
     if known is not None:
         data.update(known(request))

@@ -102,7 +102,19 @@ def test_visitor_with_neither_ends_at_log_in_with_the_fragment_kept(live_server,
     assert CSP_VIOLATION not in log
 
 
-@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/admin/login/", "/api-auth/login/", "/chatrooms/Chat/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/accounts/login/",
+        "/admin/login/",
+        "/api-auth/login/",
+        "/chatrooms/Chat/",
+        "/api/v1/",
+        "/api/v0/",
+        "/api/docs/",
+    ],
+)
 def test_pages_load_without_a_csp_violation(live_server, path, tmp_path):
     dom, log = browse(f"{live_server.url}{path}", tmp_path)
 
