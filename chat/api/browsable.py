@@ -85,8 +85,8 @@ def form_initial(view: "APIView", method: str, request: HttpRequest, instance: A
     left out. An edit (PUT, PATCH) starts from the values the page shows, where the answer has them; a new
     object (POST) from the page's filters that name a field of the body (`?chatroom=`).
 
-    A view may add what it knows of the caller with `browsable_initial(request)` (the Teahaz endpoints name the
-    caller in `userID`, which their permission reads from the body).
+    A view may add what it knows of the caller with `browsable_initial(request, fields=...)` (the Teahaz
+    endpoints name the caller in `userID`, which their permission reads from the body).
     """
     serializer = _body_serializer(view, method, instance)
     if serializer is None:
@@ -110,7 +110,7 @@ def form_initial(view: "APIView", method: str, request: HttpRequest, instance: A
         data.update({name: query[name] for name in data if query.get(name)})
     known = getattr(view, "browsable_initial", None)
     if known is not None:
-        data.update(known(request))
+        data.update(known(request, fields=set(serializer.fields)))
     return data
 
 

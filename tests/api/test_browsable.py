@@ -261,3 +261,24 @@ def test_every_page_name_and_description_is_written_for_its_users(route, view_cl
     assert description.strip(), route
     for note in INTERNAL_NOTES:
         assert not note.search(description), (route, note.pattern, description)
+
+
+def test_teahaz_log_in_form_names_the_logged_in_user(member, chatroom):
+    member.set_password("a long password for the page")
+    member.save()
+    browser = Client()
+    browser.force_login(member)
+    url = f"/api/v0/login/{chatroom.pk}"
+    body = form_body(page(browser, url, status=401))
+    assert body == {"userID": str(member.pk), "password": ""}
+
+    body.update(password="a long password for the page")
+    response = send_as_the_page(Client(), url, body)
+
+    assert response.status_code == 200, response.content
+    assert response.cookies[str(chatroom.pk)].value
+
+
+def test_teahaz_chatroom_form_is_a_new_account_and_names_nobody(browser):
+    body = form_body(page(browser, "/api/v0/chatroom/", status=405))
+    assert "userID" not in body

@@ -173,10 +173,13 @@ class TeahazViewSet(ViewSet):
             self.chatroom_id = path_uuid(kwargs["chatroom_id"])
         super().initial(request, *args, **kwargs)
 
-    def browsable_initial(self, request: Request) -> dict[str, str]:
-        """The browsable API's forms name the logged-in caller in `userID`, as the protocol asks of a sender."""
+    def browsable_initial(self, request: Request, *, fields: set[str]) -> dict[str, str]:
+        """The browsable API's forms name the logged-in caller in `userID`: as the protocol asks of a sender, and
+        where the body has the field (a log-in)."""
         user = request.user
-        return {"userID": str(user.pk)} if isinstance(user, User) and not self.is_public() else {}
+        if not isinstance(user, User) or (self.is_public() and "userID" not in fields):
+            return {}
+        return {"userID": str(user.pk)}
 
     def enter(self, request: Request) -> RoomAccess:
         """The caller's access to the chatroom of the URL (403 if not a participant, 404 if none such)."""
