@@ -6,13 +6,13 @@ from typing import cast
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from chat.access import RoomAccess
 from chat.exceptions import Code, Conflict, Invalid, TooLarge
 from chat.limits import FILE_NAME_MAX_LENGTH
 from chat.models import Message, MessageFile
-from chat.services.messages import message_create, reply_check
+from chat.services.messages import MessageIdTaken, message_create, reply_check
 from chat.text import file_placeholder, is_storable, text_to_html
 
 
@@ -92,7 +92,7 @@ def file_post(
             except BaseException:
                 stored_file.content.delete(save=False)
                 raise
-    except IntegrityError:
+    except MessageIdTaken:
         if message_id is None:
             raise
         # The same id was stored a moment ago by a concurrent request.

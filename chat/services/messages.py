@@ -2,14 +2,16 @@
 
 import uuid
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connections, router, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce, Greatest, Now
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from chat.access import RoomAccess
@@ -48,6 +50,10 @@ class _Content:
         )
 
 
+class MessageIdTaken(Exception):
+    """A message with this id is stored already: `message_create` wrote nothing."""
+
+
 def message_create(*, chatroom_id: uuid.UUID, **fields: object) -> Message:
     """Inserts a message at the end of its chatroom's order: the one way a message row is written.
 
@@ -55,17 +61,71 @@ def message_create(*, chatroom_id: uuid.UUID, **fields: object) -> Message:
     chatroom commit one at a time in `seq` order and a reader paging forward never passes a row still to come.
     The send time comes from the database's clock, the one clock every app process shares, and grows with `seq`
     by at least a microsecond: a time bound (Teahaz `since`) reads in the same order and repeats no neighbour.
+
+    The insert is idempotent by id (`ON CONFLICT (id) DO NOTHING`): when the id is taken nothing is inserted and
+    `MessageIdTaken` is raised, without an error inside the database, so a caller's transaction stays usable and
+    nobody looks the id up before inserting. On PostgreSQL the bump and the insert are one statement (a taken id
+    then still uses up a place: `seq` grows, with gaps, and only its order counts); its event is written in the
+    same transaction.
     """
-    after_last = Coalesce(F("last_sent_at") + timedelta(microseconds=1), Now())
-    with transaction.atomic(savepoint=False):
-        Chatroom.objects.filter(pk=chatroom_id).update(
-            last_seq=F("last_seq") + 1, last_sent_at=Greatest(after_last, Now())
-        )
-        seq, sent_at = Chatroom.objects.filter(pk=chatroom_id).values_list("last_seq", "last_sent_at").get()
-        # The UPDATE above has just set the time.
-        message = Message.objects.create(chatroom_id=chatroom_id, seq=seq, sent_at=cast(datetime, sent_at), **fields)
-        message_event_record(type=EventType.MESSAGE_POSTED, message=message)
-        return message
+    message = Message(chatroom_id=chatroom_id, **fields)
+    connection = connections[router.db_for_write(Message)]
+    # The row is written in SQL of its own, not by Model.save(): its signals are sent as save() would send them.
+    pre_save.send(sender=Message, instance=message, raw=False, using=connection.alias, update_fields=None)
+    given = [field for field in Message._meta.concrete_fields if field.attname not in ("seq", "sent_at")]
+    columns = ", ".join(connection.ops.quote_name(cast(str, field.column)) for field in (*given, *_PLACE_FIELDS))
+    values = [field.get_db_prep_save(field.pre_save(message, True), connection) for field in given]
+    placeholders = ", ".join(["%s"] * len(given))
+    insert = f"INSERT INTO {_MESSAGE_TABLE} ({columns}) VALUES ({placeholders}, {{place}}) ON CONFLICT (id) DO NOTHING"
+    with transaction.atomic(using=connection.alias, savepoint=False):
+        place: tuple[int, datetime] | None
+        if connection.vendor == "postgresql":
+            # The place is taken and the row inserted in one round trip; the chatroom's row stays locked until
+            # commit.
+            sql = (
+                f"WITH place AS ({_BUMP_POSTGRESQL}) "
+                + insert.format(place="(SELECT last_seq FROM place), (SELECT last_sent_at FROM place)")
+                + " RETURNING seq, sent_at"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [chatroom_id, *values])
+                place = cursor.fetchone()
+        else:
+            after_last = Coalesce(F("last_sent_at") + timedelta(microseconds=1), Now())
+            Chatroom.objects.filter(pk=chatroom_id).update(
+                last_seq=F("last_seq") + 1, last_sent_at=Greatest(after_last, Now())
+            )
+            seq, sent_at = Chatroom.objects.filter(pk=chatroom_id).values_list("last_seq", "last_sent_at").get()
+            seq_field, sent_at_field = _PLACE_FIELDS
+            prepared = [
+                seq_field.get_db_prep_save(seq, connection),
+                sent_at_field.get_db_prep_save(sent_at, connection),
+            ]
+            with connection.cursor() as cursor:
+                cursor.execute(insert.format(place="%s, %s") + " RETURNING id", [*values, *prepared])
+                # The UPDATE above has just set the time.
+                place = (seq, cast(datetime, sent_at)) if cursor.fetchone() is not None else None
+        if place is not None:
+            message.seq, message.sent_at = place
+            message._state.adding, message._state.db = False, connection.alias
+            post_save.send(
+                sender=Message, instance=message, created=True, raw=False, using=connection.alias, update_fields=None
+            )
+            message_event_record(type=EventType.MESSAGE_POSTED, message=message)
+    # Raised outside the block: nothing failed, so a caller's transaction is not marked for rollback.
+    if place is None:
+        raise MessageIdTaken(message.pk)
+    return message
+
+
+_MESSAGE_TABLE = Message._meta.db_table
+_PLACE_FIELDS = (Message._meta.get_field("seq"), Message._meta.get_field("sent_at"))
+# The chatroom's next place, as `message_create` describes; STATEMENT_TIMESTAMP() is Django's `Now()` here.
+_BUMP_POSTGRESQL = (
+    f"UPDATE {Chatroom._meta.db_table} SET last_seq = last_seq + 1, last_sent_at = GREATEST("
+    "COALESCE(last_sent_at + INTERVAL '1 microsecond', STATEMENT_TIMESTAMP()), STATEMENT_TIMESTAMP()) "
+    "WHERE id = %s RETURNING last_seq, last_sent_at"
+)
 
 
 def _first_body(message: Message) -> str:
@@ -190,13 +250,13 @@ def message_post(
         return _retried(stored, content), False
 
     html, text = _rendered(body=body, text=text, fmt=fmt, key_id=key_id, has_mentions=bool(mentions))
-    # Insert first, look up only when the id is taken: a new message (nearly every post) needs no look-up.
-    # The insert takes the chatroom's next place (see `message_create`); a savepoint keeps a failed INSERT from
-    # breaking a caller's transaction.
+    # Insert first, look up only when the id is taken: a new message (nearly every post) needs no look-up, and
+    # without mentions it is one statement (see `message_create`), so no transaction is opened for it.
+    new_id = message_id or uuid.uuid4()
     try:
-        with transaction.atomic():
+        with transaction.atomic() if mentions else nullcontext():
             message = message_create(
-                id=message_id or uuid.uuid4(),
+                id=new_id,
                 chatroom_id=participant.chatroom_id,
                 channel_id=channel_id,
                 author_id=participant.user_id,
@@ -209,12 +269,14 @@ def message_post(
                 reply_to_id=reply_to_id,
             )
             if mentions:
-                # Primary keys stand for the users (no query to load them); the stubs only know integer keys.
-                message.mentions.set(mentions)  # type: ignore[arg-type]
-    except IntegrityError:
+                # A new message has no mentions yet: one INSERT, no look-up of the users or of existing links.
+                Mention = Message.mentions.through
+                Mention.objects.bulk_create(Mention(message_id=message.pk, user_id=user_id) for user_id in mentions)
+    except MessageIdTaken:
         # The id is taken: by this message sent before (or a moment ago, concurrently), or by another.
-        stored = Message.objects.filter(pk=message_id).first() if message_id is not None else None
+        stored = Message.objects.filter(pk=new_id).first()
         if stored is None:
+            # Deleted from the database in the moment between: the id was taken, so the send stays refused.
             raise Conflict("A different message with this id exists.", code=Code.MESSAGE_ID_CONFLICT) from None
         return _retried(stored, content), False
     return message, True

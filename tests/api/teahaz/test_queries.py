@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.db import connection
 
 from chat.models import Channel, Message, Participant
 from chat.services.chatrooms import channel_create, grant_set
@@ -102,9 +103,11 @@ def test_a_poll_marks_the_caller_present_once_per_interval(logged_in, member, ch
     assert Participant.objects.get(user=member, chatroom=chatroom).last_seen_at == seen
 
 
-# A post: authentication, access, the chatroom's next place (UPDATE, SELECT), the INSERT itself (no look-up
-# of its id first, no mention query) and its event's, in a transaction (its BEGIN and COMMIT are counted too).
-POST_QUERIES = 8
+# A post: authentication, access, and on PostgreSQL one statement that takes the chatroom's next place and
+# inserts (no look-up of its id first, no mention query) and its event's INSERT, in a transaction (its BEGIN and
+# COMMIT are counted too). On SQLite the place is an UPDATE and a SELECT before the INSERT.
+def post_queries() -> int:
+    return 6 if connection.vendor == "postgresql" else 8
 
 
 # Outside a test's transaction, as in production: a lone INSERT takes no savepoint.
@@ -115,14 +118,14 @@ def test_a_new_post_costs_a_fixed_number_of_queries(logged_in, member, busy_room
     channel = Channel.objects.get(chatroom=busy_room, is_default=True)
     message_id = uuid.uuid4()
     body = {"userID": str(member.pk), "channelID": str(channel.id), "data": "hello", "messageID": str(message_id)}
-    with django_assert_num_queries(POST_QUERIES):
+    with django_assert_num_queries(post_queries()):
         response = client.post(url("messages", busy_room.id), body, format="json")
     assert response.status_code == 200, response.content
     stored = Message.objects.get(pk=message_id)
     assert (stored.author, stored.channel, stored.body) == (member, channel, "hello")
     # A retry finds its id taken (and records no event), then reads the stored message and compares (its mentions
     # too).
-    with django_assert_num_queries(POST_QUERIES + 1):
+    with django_assert_num_queries(post_queries() + 1):
         again = client.post(url("messages", busy_room.id), body, format="json")
     assert again.status_code == 200 and again.json()["messageID"] == str(message_id)
     assert Message.objects.filter(pk=message_id).count() == 1
