@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -31,21 +32,67 @@ def presence_touch(*, participant: Participant, now: datetime | None = None) -> 
     return bool(written)
 
 
-def read_marker_move(*, participant: Participant, up_to: datetime) -> bool:
-    """Marks the default channel read up to that send time; never moves the marker back."""
-    if participant.last_read_at is not None and participant.last_read_at >= up_to:
+def _pending_key(participant_id: int) -> str:
+    return f"chat:read-marker:{participant_id}"
+
+
+# A pending marker outlives any interval; past this a count falls back to the stored marker (see `read_marker`).
+_PENDING_SECONDS = 24 * 3600
+
+
+def read_marker_move(*, participant: Participant, up_to: datetime, now: datetime | None = None) -> bool:
+    """Marks the default channel read up to that send time; never moves the marker back. Says whether it wrote.
+
+    In an active room every poll shows something new, so the row is written at most once per
+    CHAT_READ_MARKER_WRITE_INTERVAL_SECONDS: a move that comes sooner after the stored marker is kept in the cache
+    as pending (no database write), where `read_marker` finds it, and the next move after the interval writes it.
+    A first read after a quiet spell (the stored marker older than the interval) is written at once.
+    """
+    known = read_marker(participant=participant)
+    if known is not None and known >= up_to:
         return False
-    # The change and its event commit together; no savepoint, which would only add two statements.
+    now = now or timezone.now()
+    interval = timedelta(seconds=settings.CHAT_READ_MARKER_WRITE_INTERVAL_SECONDS)
+    stored = participant.last_read_at
+    participant.last_read_at = up_to
+    if stored is not None and now - stored < interval:
+        cache.set(_pending_key(participant.pk), up_to, timeout=_PENDING_SECONDS)
+        return False
+    # The change and its event commit together; no savepoint, which would only add two statements. The same
+    # bounds again in the row: another process may have written since we read it.
     with transaction.atomic(savepoint=False):
         moved = (
             Participant.objects.filter(pk=participant.pk)
-            .filter(Q(last_read_at__isnull=True) | Q(last_read_at__lt=up_to))
+            .filter(Q(last_read_at__isnull=True) | Q(last_read_at__lt=up_to, last_read_at__lte=now - interval))
             .update(last_read_at=up_to)
         )
         if moved:
-            participant.last_read_at = up_to
             read_marker_event_record(participant=participant)
+    if not moved:
+        # Another process wrote a moment ago: this move waits as pending, like any other within the interval.
+        cache.set(_pending_key(participant.pk), up_to, timeout=_PENDING_SECONDS)
     return bool(moved)
+
+
+def read_marker(*, participant: Participant) -> datetime | None:
+    """Where the participant has read to: the stored marker, or a newer pending one (see `read_marker_move`)."""
+    pending = cache.get(_pending_key(participant.pk))
+    return max_marker(participant.last_read_at, pending)
+
+
+def pending_read_markers(*, participant_ids: list[int]) -> dict[int, datetime]:
+    """The pending markers of these participants, newer or not than what is stored; one cache round trip."""
+    found = cache.get_many([_pending_key(participant_id) for participant_id in participant_ids])
+    return {
+        participant_id: found[key]
+        for participant_id in participant_ids
+        if (key := _pending_key(participant_id)) in found
+    }
+
+
+def max_marker(*markers: datetime | None) -> datetime | None:
+    """The newest of these read markers (None: never read)."""
+    return max((marker for marker in markers if marker is not None), default=None)
 
 
 def presence_status(*, last_seen_at: datetime | None, now: datetime) -> str:

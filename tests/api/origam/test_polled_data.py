@@ -5,9 +5,11 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from chat.models import Message, Participant
 from chat.services.participants import participant_add
+from chat.services.presence import read_marker
 from tests.api.origam.helpers import participant_of, post_messages, room_url
 
 
@@ -44,11 +46,37 @@ def test_polled_data_marks_read_up_to_the_newest_message_returned(bearer, owner,
     assert participant_of(member, chatroom).last_read_at == messages[2].sent_at
     assert body["info"]["unreadMessageCount"] == 3
     client.get(room_url(chatroom, "polledData"))
-    assert participant_of(member, chatroom).last_read_at == messages[-1].sent_at
+    # Read again within seconds of the stored marker: the move waits in the cache, and every count sees it.
+    assert participant_of(member, chatroom).last_read_at == messages[2].sent_at
+    assert read_marker(participant=participant_of(member, chatroom)) == messages[-1].sent_at
     assert client.get("/chatrooms/Chat/").json()[0]["unreadMessageCount"] == 0
+    assert client.get(room_url(chatroom, "info")).json()["unreadMessageCount"] == 0
     # Paging back into history never moves the marker back.
     client.get(room_url(chatroom, "polledData"), {"beforeIdIncluding": str(messages[1].pk)})
-    assert participant_of(member, chatroom).last_read_at == messages[-1].sent_at
+    assert read_marker(participant=participant_of(member, chatroom)) == messages[-1].sent_at
+
+
+def test_in_an_active_room_polls_store_the_read_marker_once_per_interval(bearer, owner, member, chatroom, settings):
+    """Each poll shows a new message; the row is written for the first and then once the interval has passed."""
+    client = bearer(member)
+    newest = post_messages(chatroom, owner, 1)[-1]
+    client.get(room_url(chatroom, "polledData"))
+    assert participant_of(member, chatroom).last_read_at == newest.sent_at
+    first = newest
+    for _ in range(5):
+        newest = post_messages(chatroom, owner, 1)[-1]
+        body, queries = _poll(client, chatroom, {"afterIdIncluding": str(newest.pk)})
+        assert _updates(queries) == []
+        assert body["info"]["unreadMessageCount"] == 0
+        assert client.get("/chatrooms/Chat/").json()[0]["unreadMessageCount"] == 0
+    assert participant_of(member, chatroom).last_read_at == first.sent_at
+    # The stored marker is an interval old: the next move writes it.
+    interval = timedelta(seconds=settings.CHAT_READ_MARKER_WRITE_INTERVAL_SECONDS)
+    Participant.objects.filter(user=member, chatroom=chatroom).update(last_read_at=timezone.now() - interval)
+    newest = post_messages(chatroom, owner, 1)[-1]
+    _body, queries = _poll(client, chatroom, {"afterIdIncluding": str(newest.pk)})
+    assert len(_updates(queries)) == 1
+    assert participant_of(member, chatroom).last_read_at == newest.sent_at
 
 
 def test_plain_messages_and_info_do_not_move_the_read_marker(bearer, owner, member, chatroom):

@@ -5,7 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chat.models import Participant
-from chat.services.presence import presence_status, presence_touch, read_marker_move
+from chat.services.presence import (
+    pending_read_markers,
+    presence_status,
+    presence_touch,
+    read_marker,
+    read_marker_move,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,19 +62,57 @@ def test_presence_touch_never_moves_back(participant):
     assert stored(participant).last_seen_at == T0
 
 
-def test_read_marker_never_moves_back(participant, django_assert_num_queries):
-    assert read_marker_move(participant=participant, up_to=T0) is True
+def test_read_marker_never_moves_back(participant, settings, django_assert_num_queries):
+    later = T0 + timedelta(seconds=settings.CHAT_READ_MARKER_WRITE_INTERVAL_SECONDS)
+    assert read_marker_move(participant=participant, up_to=T0, now=T0) is True
     with django_assert_num_queries(0):
-        assert read_marker_move(participant=participant, up_to=T0 - timedelta(seconds=1)) is False
-        assert read_marker_move(participant=participant, up_to=T0) is False
+        assert read_marker_move(participant=participant, up_to=T0 - timedelta(seconds=1), now=later) is False
+        assert read_marker_move(participant=participant, up_to=T0, now=later) is False
     assert stored(participant).last_read_at == T0
-    assert read_marker_move(participant=stored(participant), up_to=T0 + timedelta(seconds=1)) is True
+    assert read_marker_move(participant=stored(participant), up_to=T0 + timedelta(seconds=1), now=later) is True
     assert stored(participant).last_read_at == T0 + timedelta(seconds=1)
     # A stale copy cannot pull the marker back either.
     stale = Participant.objects.get(pk=participant.pk)
     stale.last_read_at = None
-    assert read_marker_move(participant=stale, up_to=T0) is False
+    assert read_marker_move(participant=stale, up_to=T0, now=later) is False
     assert stored(participant).last_read_at == T0 + timedelta(seconds=1)
+
+
+def test_in_an_active_room_the_marker_is_stored_once_per_interval(participant, settings, django_assert_num_queries):
+    """Moves within the interval after the stored marker wait in the cache; counts read them from there."""
+    interval = timedelta(seconds=settings.CHAT_READ_MARKER_WRITE_INTERVAL_SECONDS)
+    assert read_marker_move(participant=participant, up_to=T0, now=T0) is True
+    for step in range(1, 5):
+        moved_to, copy = T0 + step * interval / 5, stored(participant)
+        with django_assert_num_queries(0):
+            assert read_marker_move(participant=copy, up_to=moved_to, now=moved_to) is False
+        assert stored(participant).last_read_at == T0
+        assert read_marker(participant=stored(participant)) == moved_to
+    assert pending_read_markers(participant_ids=[participant.pk]) == {participant.pk: T0 + 4 * interval / 5}
+    # The first move once the stored marker is an interval old writes the row (and its event).
+    copy = stored(participant)
+    with django_assert_num_queries(2):
+        assert read_marker_move(participant=copy, up_to=T0 + interval, now=T0 + interval) is True
+    assert stored(participant).last_read_at == T0 + interval
+    assert read_marker(participant=stored(participant)) == T0 + interval
+
+
+def test_a_first_read_after_a_quiet_spell_is_stored_at_once(participant, settings):
+    interval = timedelta(seconds=settings.CHAT_READ_MARKER_WRITE_INTERVAL_SECONDS)
+    read_marker_move(participant=participant, up_to=T0, now=T0)
+    # The next message comes an hour later: its reader's move is written, not kept pending.
+    assert read_marker_move(participant=stored(participant), up_to=T0 + timedelta(hours=1), now=T0 + interval) is True
+    assert stored(participant).last_read_at == T0 + timedelta(hours=1)
+    assert pending_read_markers(participant_ids=[participant.pk]) == {}
+
+
+def test_a_move_another_process_beat_waits_as_pending(participant, settings):
+    # This copy says "never read"; another process stored a marker a moment ago.
+    stale = stored(participant)
+    read_marker_move(participant=participant, up_to=T0, now=T0)
+    assert read_marker_move(participant=stale, up_to=T0 + timedelta(seconds=1), now=T0 + timedelta(seconds=1)) is False
+    assert stored(participant).last_read_at == T0
+    assert read_marker(participant=stored(participant)) == T0 + timedelta(seconds=1)
 
 
 def test_read_marker_moves_only_its_own_row(chatroom, owner, participant):
