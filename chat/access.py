@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 
 from django.db.models import FilteredRelation, Model, Q
 
+from chat.caches import access_key, room_version_key, versioned
 from chat.exceptions import Code, Forbidden, NotFound, NotParticipant
 from chat.models import Channel, Chatroom, Participant, User
 from chat.permissions import ChannelAccess, effective_permissions
@@ -163,11 +164,25 @@ def _access_without_channels(*, user: User, chatroom_id: uuid.UUID) -> RoomAcces
     return RoomAccess(participant=participant, chatroom=participant.chatroom, channels=())
 
 
-def chatroom_enter(*, user: User, chatroom_id: uuid.UUID) -> RoomAccess:
+def chatroom_enter(*, user: User, chatroom_id: uuid.UUID, fresh: bool = False) -> RoomAccess:
     """The way in for every request inside a chatroom: the caller's access (else raises), marked present.
 
-    Presence is written at most once per interval (a conditional UPDATE), so the idle poll writes nothing.
+    A read may answer the access from the cache (see chat/caches.py: a change to the chatroom's members, roles,
+    channels or grants is seen at once with a shared cache, within CHAT_ACCESS_CACHE_SECONDS without); a write
+    passes `fresh=True` and reads the database. Presence is written at most once per interval (a conditional
+    UPDATE), so the idle poll writes nothing.
     """
-    access = chatroom_access(user=user, chatroom_id=chatroom_id)
+    if fresh:
+        access = chatroom_access(user=user, chatroom_id=chatroom_id)
+    else:
+        cached = versioned(
+            key=access_key(user_id=user.pk, chatroom_id=chatroom_id),
+            version_key=room_version_key(chatroom_id),
+            build=lambda: chatroom_access(user=user, chatroom_id=chatroom_id),
+        )
+        assert cached is not None  # chatroom_access answers an access or raises
+        access = cached
+        # The caller as authenticated for this request, not the copy the entry was built with.
+        access.participant.user = user
     presence_touch(participant=access.participant)
     return access

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 
 from chat.avatars import AvatarField
+from chat.caches import room_changed, tokens_changed
 from chat.exceptions import Code
 from chat.limits import (
     CHANNEL_NAME_MAX_LENGTH,
@@ -124,10 +125,17 @@ class User(AbstractUser):
             kwargs["update_fields"] = {*kwargs["update_fields"], "username_canonical", "username_skeleton"}
         # AbstractBaseUser keeps a new raw password in `_password` until the save; the stubs leave it out.
         password_changed = self._password is not None and not self._state.adding  # type: ignore[attr-defined]
+        existed = not self._state.adding
         super().save(*args, **kwargs)
         if password_changed:
             # A new password ends every log-in made with the old one.
             AuthToken.objects.filter(user=self).unrevoked().update(revoked_at=timezone.now())
+        if existed and set(kwargs.get("update_fields") or ()) != {"last_login"}:
+            # A token's cached check carries its user, and a chatroom's cached participants their names: a
+            # deactivated, renamed or re-passworded user is read again (a log-in's own save changes nothing shown).
+            tokens_changed(key_hashes=list(AuthToken.objects.filter(user=self).values_list("key_hash", flat=True)))
+            for chatroom_id in Participant.objects.filter(user=self).values_list("chatroom_id", flat=True):
+                room_changed(chatroom_id=chatroom_id)
 
 
 class Chatroom(models.Model):

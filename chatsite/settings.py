@@ -159,6 +159,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # Keeps this site's keys apart when several share one Redis database.
+            "KEY_PREFIX": os.environ.get("REDIS_KEY_PREFIX", ""),
             # An unreachable Redis fails fast (then 503) instead of hanging a worker.
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
@@ -305,6 +307,9 @@ CHAT_PRESENCE_WRITE_INTERVAL_SECONDS = env_int("CHAT_PRESENCE_WRITE_INTERVAL_SEC
 CHAT_EVENTS_RETENTION_HOURS = env_int("CHAT_EVENTS_RETENTION_HOURS", 72)
 # In an active room a read marker is stored at most this often; the moves between wait in the cache.
 CHAT_READ_MARKER_WRITE_INTERVAL_SECONDS = env_int("CHAT_READ_MARKER_WRITE_INTERVAL_SECONDS", 10)
+# How long a process answers a token check and a chatroom access from its own cache (no REDIS_URL) before it asks
+# the database again: the bound on a revocation, ban or grant change reaching it. 0 turns the cache off.
+CHAT_ACCESS_CACHE_SECONDS = env_int("CHAT_ACCESS_CACHE_SECONDS", 2)
 CHAT_TOKEN_TTL_SECONDS = env_int("CHAT_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
 CHAT_LOGIN_SESSION_TTL_SECONDS = env_int("CHAT_LOGIN_SESSION_TTL_SECONDS", 30 * 24 * 3600)
 CHAT_LOGIN_FAILURES_PER_ACCOUNT = env_int("CHAT_LOGIN_FAILURES_PER_ACCOUNT", 10)

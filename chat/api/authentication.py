@@ -2,12 +2,18 @@
 
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
 from chat.api.cross_site import enforce_cross_site_rule
 from chat.exceptions import Code
 from chat.models import AuthToken, User
 from chat.services.tokens import token_check
+
+
+def is_write(request: Request) -> bool:
+    """A request that may change something: it authenticates and enters from the database, never the cache."""
+    return request.method not in SAFE_METHODS
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -22,7 +28,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         keyword, _, raw = header.partition(" ")
         if keyword.lower() != self.keyword.lower():
             return None
-        token = token_check(raw=raw.strip())
+        token = token_check(raw=raw.strip(), fresh=is_write(request))
         if token is None:
             raise exceptions.AuthenticationFailed(
                 detail=exceptions.ErrorDetail("Invalid or expired token.", code=Code.INVALID_TOKEN)

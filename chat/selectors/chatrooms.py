@@ -4,13 +4,28 @@ import uuid
 from datetime import datetime
 from typing import Any, cast
 
+from chat.caches import participants_key, room_version_key, versioned
 from chat.models import Participant
 from chat.services.presence import presence_status
 from chat.text import shown_name
 
 
 def participant_rows(*, chatroom_id: uuid.UUID) -> list[dict]:
-    """The active participants of a chatroom with what both protocols show of them, oldest first."""
+    """The active participants of a chatroom with what both protocols show of them, oldest first.
+
+    Answered from the cache while the chatroom's version holds (a join, leave, ban, role change or a change to a
+    participant's user bumps it; see chat/caches.py); presence writes update the cached rows.
+    """
+    rows = versioned(
+        key=participants_key(chatroom_id),
+        version_key=room_version_key(chatroom_id),
+        build=lambda: _participant_rows_stored(chatroom_id=chatroom_id),
+    )
+    assert rows is not None  # a list, empty or not
+    return rows
+
+
+def _participant_rows_stored(*, chatroom_id: uuid.UUID) -> list[dict]:
     return cast(
         list[dict[str, Any]],
         list(

@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
+from chat.caches import tokens_changed
 from chat.exceptions import ChatError, Code, Conflict, Forbidden, Invalid, NotAuthenticated
 from chat.limits import DISPLAY_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH
-from chat.models import Participant, User
+from chat.models import AuthToken, Participant, User
 from chat.services.participants import participant_remove
 from chat.text import is_storable
 from chat.throttles import login_attempt_succeeded, login_attempt_take, signup_give_back, signup_take
@@ -122,6 +123,8 @@ def users_delete(*, users: Iterable[User], actor: User | None) -> int:
     user_ids = [user.pk for user in users]
     for participant in Participant.objects.filter(user_id__in=user_ids).select_related("user", "chatroom"):
         participant_remove(participant=participant, actor=actor)
+    # Their tokens go with them: no cached check may log them in again.
+    tokens_changed(key_hashes=list(AuthToken.objects.filter(user_id__in=user_ids).values_list("key_hash", flat=True)))
     _total, deleted = User.objects.filter(pk__in=user_ids).delete()
     return deleted.get(User._meta.label, 0)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 
 from chat.access import RoomAccess
+from chat.caches import room_changed
 from chat.events.models import EventType
 from chat.events.services import (
     channel_event_record,
@@ -86,6 +87,7 @@ def chatroom_rename(*, chatroom: Chatroom, name: str) -> Chatroom:
     chatroom.name = _chatroom_name(name)
     chatroom.save(update_fields=["name", "updated_at"])
     chatroom_renamed_record(chatroom=chatroom)
+    room_changed(chatroom_id=chatroom.pk)
     return chatroom
 
 
@@ -112,9 +114,10 @@ def channel_create(*, chatroom: Chatroom, name: str, public: bool = True) -> Cha
         with transaction.atomic():
             channel = Channel.objects.create(chatroom=chatroom, name=name, public=public)
             channel_event_record(type=EventType.CHANNEL_CREATED, channel=channel)
-            return channel
     except IntegrityError as error:
         raise _duplicate_channel() from error
+    room_changed(chatroom_id=chatroom.pk)
+    return channel
 
 
 def channel_change(
@@ -150,6 +153,7 @@ def channel_change(
             )
     except IntegrityError as error:
         raise _duplicate_channel() from error
+    room_changed(chatroom_id=channel.chatroom_id)
     return channel
 
 
@@ -199,6 +203,7 @@ def grant_set(*, channel: Channel, user: User, r: bool, w: bool, x: bool, actor:
         channel=channel, user=user, defaults={"r": r, "w": w, "x": x, "granted_by": actor}
     )
     channel_event_record(type=EventType.CHANNEL_PERMISSIONS_CHANGED, channel=channel, user_id=user.pk)
+    room_changed(chatroom_id=channel.chatroom_id)
     flags = "".join(flag if value else "-" for flag, value in zip("rwx", (r, w, x), strict=True))
     moderation_log_add(actor=actor, action=f"grant:{flags}", target=f"{user} on #{channel}", chatroom=channel.chatroom)
     return grant
@@ -208,6 +213,7 @@ def grant_set(*, channel: Channel, user: User, r: bool, w: bool, x: bool, actor:
 def grant_clear(*, channel: Channel, user: User, actor: User | None) -> bool:
     """Removes a user's explicit grant: the channel's default applies to them again."""
     deleted, _ = ChannelGrant.objects.filter(channel=channel, user=user).delete()
+    room_changed(chatroom_id=channel.chatroom_id)
     if deleted:
         channel_event_record(type=EventType.CHANNEL_PERMISSIONS_CHANGED, channel=channel, user_id=user.pk)
         moderation_log_add(actor=actor, action="grant:clear", target=f"{user} on #{channel}", chatroom=channel.chatroom)

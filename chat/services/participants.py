@@ -4,6 +4,7 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
+from chat.caches import room_changed
 from chat.events.models import EventType
 from chat.events.services import participant_event_record
 from chat.exceptions import Code, Forbidden, Invalid
@@ -58,6 +59,7 @@ def participant_join(
                 chatroom_id=chatroom_id, user=user, invited_by=invited_by, role=role
             )
             participant_event_record(type=EventType.PARTICIPANT_JOINED, participant=participant)
+        room_changed(chatroom_id=chatroom_id)
     except IntegrityError:
         stored = participant_existing(chatroom_id=chatroom_id, user=user, banned=banned)
         if stored is None:
@@ -109,6 +111,7 @@ def participant_remove(*, participant: Participant, actor: User | None) -> None:
     tokens_revoke_for(user=participant.user, chatroom=participant.chatroom)
     Participant.objects.filter(pk=participant.pk).delete()
     participant_event_record(type=EventType.PARTICIPANT_LEFT, participant=participant, tell_them=True)
+    room_changed(chatroom_id=participant.chatroom_id)
     if actor is not None and actor.pk != participant.user_id:
         moderation_log_add(actor=actor, action="remove", target=participant, chatroom=participant.chatroom)
 
@@ -124,6 +127,7 @@ def participant_ban(*, participant: Participant, actor: User | None, reason: str
     participant.role = Participant.Role.MEMBER
     participant.save(update_fields=["state", "role"])
     participant_event_record(type=EventType.PARTICIPANT_BANNED, participant=participant, tell_them=True)
+    room_changed(chatroom_id=participant.chatroom_id)
     tokens_revoke_for(user=participant.user, chatroom=participant.chatroom)
     moderation_log_add(actor=actor, action="ban", target=participant, chatroom=participant.chatroom, reason=reason)
     return participant
@@ -137,6 +141,7 @@ def participant_unban(*, participant: Participant, actor: User | None) -> Partic
     participant.state = Participant.State.ACTIVE
     participant.save(update_fields=["state"])
     participant_event_record(type=EventType.PARTICIPANT_UNBANNED, participant=participant)
+    room_changed(chatroom_id=participant.chatroom_id)
     moderation_log_add(actor=actor, action="unban", target=participant, chatroom=participant.chatroom)
     return participant
 
@@ -165,6 +170,7 @@ def participant_set_role(*, participant: Participant, role: str, actor: User | N
     participant.role = role
     participant.save(update_fields=["role"])
     participant_event_record(type=EventType.PARTICIPANT_ROLE_CHANGED, participant=participant)
+    room_changed(chatroom_id=participant.chatroom_id)
     moderation_log_add(actor=actor, action=f"role:{role}", target=participant, chatroom=participant.chatroom)
     return participant
 

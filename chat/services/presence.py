@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from chat.caches import access_refresh, participants_seen
 from chat.events.services import presence_event_record, read_marker_event_record
 from chat.models import Participant
 
@@ -29,6 +30,10 @@ def presence_touch(*, participant: Participant, now: datetime | None = None) -> 
         participant.last_seen_at = now
         if written:
             presence_event_record(participant=participant)
+    if written:
+        # A cached access holding the old time would send every later request here again.
+        access_refresh(participant=participant)
+        participants_seen(chatroom_id=participant.chatroom_id, user_id=participant.user_id, last_seen_at=now)
     return bool(written)
 
 
@@ -54,7 +59,6 @@ def read_marker_move(*, participant: Participant, up_to: datetime, now: datetime
     now = now or timezone.now()
     interval = timedelta(seconds=settings.CHAT_READ_MARKER_WRITE_INTERVAL_SECONDS)
     stored = participant.last_read_at
-    participant.last_read_at = up_to
     if stored is not None and now - stored < interval:
         cache.set(_pending_key(participant.pk), up_to, timeout=_PENDING_SECONDS)
         return False
@@ -67,8 +71,12 @@ def read_marker_move(*, participant: Participant, up_to: datetime, now: datetime
             .update(last_read_at=up_to)
         )
         if moved:
+            participant.last_read_at = up_to
             read_marker_event_record(participant=participant)
-    if not moved:
+    if moved:
+        # A cached access holding the old marker would send every later move here again.
+        access_refresh(participant=participant)
+    else:
         # Another process wrote a moment ago: this move waits as pending, like any other within the interval.
         cache.set(_pending_key(participant.pk), up_to, timeout=_PENDING_SECONDS)
     return bool(moved)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from chat.caches import token_key, token_version_key, tokens_changed, versioned
 from chat.exceptions import Code, Invalid
 from chat.limits import TOKEN_MAX_LENGTH, TOKEN_NAME_MAX_LENGTH
 from chat.models import AuthToken, Chatroom, User
@@ -42,12 +43,26 @@ def token_issue(
     return raw, token
 
 
-def token_check(*, raw: str, chatroom_id: uuid.UUID | None = None) -> AuthToken | None:
-    """The valid token with this value (of that chatroom, or a bearer token when none), with its user."""
+def token_check(*, raw: str, chatroom_id: uuid.UUID | None = None, fresh: bool = False) -> AuthToken | None:
+    """The valid token with this value (of that chatroom, or a bearer token when none), with its user.
+
+    A read may answer from the cache (see chat/caches.py: revoking the token, or any change to its user, is seen
+    at once with a shared cache, within CHAT_ACCESS_CACHE_SECONDS without); `fresh` reads the database.
+    """
     if not raw or len(raw) > TOKEN_MAX_LENGTH or not is_storable(raw):
         return None
-    token = AuthToken.objects.valid().select_related("user").filter(key_hash=token_hash(raw)).first()
-    if token is None or not token.user.is_active:
+    key_hash = token_hash(raw)
+
+    def stored() -> AuthToken | None:
+        token = AuthToken.objects.valid().select_related("user").filter(key_hash=key_hash).first()
+        return token if token is not None and token.user.is_active else None
+
+    if fresh:
+        token = stored()
+    else:
+        token = versioned(key=token_key(key_hash), version_key=token_version_key(key_hash), build=stored)
+    # A cached token may have run out since it was read.
+    if token is None or token.expires_at <= timezone.now():
         return None
     if chatroom_id is None and token.chatroom_id is not None:
         return None
@@ -60,7 +75,10 @@ def token_revoke(*, raw: str) -> bool:
     """Revokes the token with this value; says whether one was revoked."""
     if not raw or not is_storable(raw):
         return False
-    return bool(AuthToken.objects.unrevoked().filter(key_hash=token_hash(raw)).update(revoked_at=timezone.now()))
+    key_hash = token_hash(raw)
+    revoked = AuthToken.objects.unrevoked().filter(key_hash=key_hash).update(revoked_at=timezone.now())
+    tokens_changed(key_hashes=[key_hash])
+    return bool(revoked)
 
 
 def tokens_revoke_for(*, user: User, chatroom: Chatroom | None = None) -> int:
@@ -68,7 +86,13 @@ def tokens_revoke_for(*, user: User, chatroom: Chatroom | None = None) -> int:
     tokens = AuthToken.objects.unrevoked().filter(user=user)
     if chatroom is not None:
         tokens = tokens.filter(chatroom=chatroom)
+    tokens_changed(key_hashes=list(tokens.values_list("key_hash", flat=True)))
     return tokens.update(revoked_at=timezone.now())
+
+
+def user_tokens_changed(*, user_id: uuid.UUID) -> None:
+    """A change to a user (name, activity, password, deletion) reaches every cached check of their tokens."""
+    tokens_changed(key_hashes=list(AuthToken.objects.filter(user_id=user_id).values_list("key_hash", flat=True)))
 
 
 @transaction.atomic
@@ -87,6 +111,7 @@ def token_issue_by_operator(
 def token_revoke_by_operator(*, token: AuthToken, actor: User | None) -> bool:
     """An operator revokes one stored token; says whether it was still unrevoked, and records the act."""
     revoked = bool(AuthToken.objects.unrevoked().filter(pk=token.pk).update(revoked_at=timezone.now()))
+    tokens_changed(key_hashes=[token.key_hash])
     if revoked:
         moderation_log_add(
             actor=actor, action="revoke token", target=f"token {token.pk} of {token.user}", chatroom=token.chatroom

@@ -9,6 +9,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from chat.api.authentication import is_write
 from chat.api.cross_site import enforce_cross_site_rule
 from chat.api.teahaz.dialect import HEADER_METHODS, caller_claims
 from chat.api.teahaz.params import as_uuid
@@ -38,7 +39,7 @@ class TeahazCookieAuthentication(BaseAuthentication):
         raw = request.COOKIES.get(cookie_name(chatroom_id))
         if not raw:
             return None
-        token = token_check(raw=raw, chatroom_id=chatroom_id)
+        token = token_check(raw=raw, chatroom_id=chatroom_id, fresh=is_write(request))
         if token is None:
             raise exceptions.AuthenticationFailed(
                 detail=exceptions.ErrorDetail("Your log-in has expired or was revoked.", code=Code.LOGIN_EXPIRED)

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chat.access import RoomAccess, chatroom_access, chatroom_enter
-from chat.api.authentication import BearerTokenAuthentication, SessionCookieAuthentication
+from chat.api.authentication import BearerTokenAuthentication, SessionCookieAuthentication, is_write
 from chat.api.v1 import filters
 from chat.api.v1 import serializers as v1
 from chat.api.v1.pagination import MessageCursorPagination, MessageSearchPagination
@@ -73,7 +73,7 @@ class V1ViewSet(viewsets.GenericViewSet):
     def enter(self, chatroom_id: uuid.UUID) -> RoomAccess:
         """The caller's access; a chatroom the caller is not in is not found, as if it did not exist."""
         try:
-            return chatroom_enter(user=self.caller, chatroom_id=chatroom_id)
+            return chatroom_enter(user=self.caller, chatroom_id=chatroom_id, fresh=is_write(self.request))
         except NotParticipant:
             raise NotFound("Chatroom not found.", code=Code.CHATROOM_NOT_FOUND) from None
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from chat.models import Participant
 from chat.services.participants import participant_add, participant_ban
+from tests.access import cached_reads_expire
 from tests.api.origam.helpers import participant_of, room_url
 
 
@@ -54,6 +55,7 @@ def _seen(user, chatroom, ago: timedelta | None) -> None:
     Participant.objects.filter(user=user, chatroom=chatroom).update(
         last_seen_at=None if ago is None else timezone.now() - ago
     )
+    cached_reads_expire()
 
 
 def test_participants_with_their_status(bearer, make_user, owner, member, admin_member, chatroom):

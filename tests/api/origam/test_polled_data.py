@@ -10,6 +10,7 @@ from django.utils import timezone
 from chat.models import Message, Participant
 from chat.services.participants import participant_add
 from chat.services.presence import read_marker
+from tests.access import cached_reads_expire
 from tests.api.origam.helpers import participant_of, post_messages, room_url
 
 
@@ -73,6 +74,7 @@ def test_in_an_active_room_polls_store_the_read_marker_once_per_interval(bearer,
     # The stored marker is an interval old: the next move writes it.
     interval = timedelta(seconds=settings.CHAT_READ_MARKER_WRITE_INTERVAL_SECONDS)
     Participant.objects.filter(user=member, chatroom=chatroom).update(last_read_at=timezone.now() - interval)
+    cached_reads_expire()
     newest = post_messages(chatroom, owner, 1)[-1]
     _body, queries = _poll(client, chatroom, {"afterIdIncluding": str(newest.pk)})
     assert len(_updates(queries)) == 1
@@ -130,13 +132,30 @@ def test_polled_data_runs_a_fixed_number_of_queries(bearer, make_user, owner, me
     assert len(queries) == 9
     assert body["info"]["unreadMessageCount"] == 0
 
-    # Every later poll: from the last message on; nothing new, so nothing is written.
+    # Every later poll: from the last message on; nothing new, so nothing is written. The token check, the
+    # access and the participants come from the cache; the page (the anchor is resolved inside it) and its
+    # mentions are the two statements.
     body, queries = _poll(client, chatroom, {"afterIdIncluding": body["messages"][-1]["id"]})
     assert len(body["messages"]) == 1
     assert _updates(queries) == []
-    # token, access, page (the anchor is resolved inside it), mentions, participants
-    assert len(queries) == 5
+    assert len(queries) == 2
     assert body["info"]["unreadMessageCount"] == 0
+    assert len(body["participants"]) == size + 2
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_the_idle_poll_without_the_cache_runs_five_statements(
+    bearer, make_user, owner, member, chatroom, size, settings
+):
+    settings.CHAT_ACCESS_CACHE_SECONDS = 0
+    _grow(chatroom, make_user, owner, participants=size, messages=size)
+    client = bearer(member)
+    body, _queries = _poll(client, chatroom)
+    body, queries = _poll(client, chatroom, {"afterIdIncluding": body["messages"][-1]["id"]})
+    assert _updates(queries) == []
+    # token, access, page, mentions, participants
+    assert len(queries) == 5
+    assert len(body["participants"]) == size + 2
 
 
 @pytest.mark.parametrize("size", [3, 60])
@@ -145,10 +164,12 @@ def test_message_page_and_participants_run_a_fixed_number_of_queries(
 ):
     _grow(chatroom, make_user, owner, participants=size, messages=size)
     client = bearer(member)
-    client.get(room_url(chatroom, "info"))  # presence is fresh from here on
-    with django_assert_num_queries(4):  # token, access (membership and channels), page, mentions
+    client.get(room_url(chatroom, "info"))  # presence is fresh from here on, the token and access cached
+    with django_assert_num_queries(2):  # page, mentions
         assert len(client.get(room_url(chatroom, "messages")).json()) == size + 1
-    with django_assert_num_queries(3):  # token, access, participants
+    with django_assert_num_queries(1):  # the participants, read once
+        assert len(client.get(room_url(chatroom, "participants")).json()) == size + 2
+    with django_assert_num_queries(0):  # and then from the cache
         assert len(client.get(room_url(chatroom, "participants")).json()) == size + 2
 
 
@@ -167,6 +188,7 @@ def test_presence_is_refreshed_by_polling_after_the_interval(bearer, owner, chat
     client.get(room_url(chatroom, "polledData"))
     seen = participant_of(owner, chatroom).last_seen_at
     Participant.objects.filter(user=owner).update(last_seen_at=seen - timedelta(seconds=16))
+    cached_reads_expire()
     _body, queries = _poll(client, chatroom)
     assert len(_updates(queries)) == 1
     assert participant_of(owner, chatroom).last_seen_at > seen
