@@ -187,3 +187,50 @@ def test_a_transaction_of_another_database_does_not_hold_the_log_back(owner, mem
     finally:
         other.rollback()
         other.close()
+
+
+@pytest.mark.postgres
+def test_a_reader_following_concurrent_posters_gets_every_event_once(owner, member, chatroom):
+    """Posters in three chatrooms at once, a reader resuming from each batch's cursor while they post: at the end
+    it has read every message once, in an order where each chatroom's messages keep their own order."""
+    rooms = [chatroom] + [chatroom_create(creator=owner, name=f"room {number}") for number in range(2)]
+    for room in rooms[1:]:
+        Participant.objects.create(chatroom=room, user=member)
+    cursor = event_cursor_now()
+    per_poster = 15
+    posters_done = threading.Event()
+    errors: list[BaseException] = []
+
+    def poster(number: int) -> None:
+        try:
+            room = rooms[number % len(rooms)]
+            for index in range(per_poster):
+                _post(owner, room, f"p{number}-{index}")
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=poster, args=(number,)) for number in range(6)]
+    for thread in threads:
+        thread.start()
+    watcher = threading.Thread(target=lambda: ([thread.join(120) for thread in threads], posters_done.set()))
+    watcher.start()
+    read: list[str] = []
+    while True:
+        finished = posters_done.is_set()
+        batch = events_after(user=member, cursor=cursor, limit=7)
+        assert not batch.resync
+        read.extend(body for body in _bodies(batch.events) if body.startswith("p"))
+        cursor = batch.cursor
+        if finished and not batch.events and not batch.pending:
+            break
+    watcher.join(5)
+    assert not errors, errors
+
+    expected = {f"p{number}-{index}" for number in range(6) for index in range(per_poster)}
+    assert len(read) == len(set(read)) == len(expected)
+    assert set(read) == expected
+    for number in range(6):
+        own = [body for body in read if body.startswith(f"p{number}-")]
+        assert own == [f"p{number}-{index}" for index in range(per_poster)]
