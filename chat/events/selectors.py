@@ -23,7 +23,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import FilteredRelation, Q
+from django.db.models import FilteredRelation, Q, TextField, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chat.events.models import Event
@@ -52,6 +54,8 @@ _ABOUT_PARTICIPANT = (
     Event.Type.PARTICIPANT_ROLE_CHANGED,
     Event.Type.PRESENCE_CHANGED,
 )
+# Participant events also addressed to the participant (`participant_event_record(tell_them=True)`).
+_TOLD_TO_THEM = (Event.Type.PARTICIPANT_BANNED, Event.Type.PARTICIPANT_LEFT)
 _ABOUT_CHANNEL = (Event.Type.CHANNEL_CREATED, Event.Type.CHANNEL_CHANGED, Event.Type.CHANNEL_PERMISSIONS_CHANGED)
 
 _CURSOR = re.compile(r"(\d{1,18})\.(\d{1,18})")
@@ -197,7 +201,12 @@ def _visible_to(*, user: User, memberships: dict[uuid.UUID, _Membership]) -> Q:
         Q(channel__isnull=True) | Q(channel_id__in=readable)
     )
     shown_message = Q(message__id__isnull=False, message__hidden_at__isnull=True, message__deleted_at__isnull=True)
-    return (Q(user_id=user.pk) | in_my_chatrooms) & (~Q(type__in=_CARRYING_MESSAGE) | shown_message)
+    # A ban or removal is also addressed to its user, who is told by that copy only (once unbanned, they would
+    # otherwise read the chatroom's copy too). `about` is the payload's user id, "" when it has none.
+    own_copy_elsewhere = Q(type__in=_TOLD_TO_THEM, user__isnull=True, about=str(user.pk))
+    return (
+        (Q(user_id=user.pk) | in_my_chatrooms) & (~Q(type__in=_CARRYING_MESSAGE) | shown_message) & ~own_copy_elsewhere
+    )
 
 
 def _presence(data: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -252,7 +261,9 @@ def events_after(*, user: User, cursor: str | None, limit: int = MAX_LIMIT) -> E
     if (log.purged is not None and position < log.purged) or position > log.now:
         return EventBatch(events=[], cursor=_cursor_text(log.now), resync=True)
     memberships = _memberships(user=user)
-    rows = Event.objects.filter(_after(position), _visible_to(user=user, memberships=memberships))
+    rows = Event.objects.alias(about=Coalesce(KT("payload__user__id"), Value(""), output_field=TextField())).filter(
+        _after(position), _visible_to(user=user, memberships=memberships)
+    )
     fetched = list(
         rows.order_by("xid", "id").values(
             "id", "xid", "type", "chatroom_id", "channel_id", "message_id", "payload", *MESSAGE_EVENT_FIELDS

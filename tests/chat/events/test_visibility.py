@@ -6,7 +6,7 @@ from chat.events.selectors import event_cursor_now, events_after
 from chat.models import Channel, Participant
 from chat.services.chatrooms import channel_create, grant_set
 from chat.services.messages import message_post
-from chat.services.participants import participant_ban
+from chat.services.participants import participant_ban, participant_unban
 from tests.access import access_of
 from tests.chat.events.conftest import of_type, read_all
 
@@ -83,3 +83,16 @@ def test_an_outsider_sees_nothing_of_the_chatroom(owner, outsider, chatroom):
     _post(owner, chatroom, "hello")
     batch = events_after(user=outsider, cursor=cursor)
     assert batch.events == [] and batch.cursor == cursor and not batch.resync
+
+
+def test_a_user_banned_and_unbanned_is_told_of_their_ban_once(owner, member, chatroom):
+    cursor = event_cursor_now()
+    participant = Participant.objects.get(chatroom=chatroom, user=member)
+    participant_ban(participant=participant, actor=owner, reason="spam")
+    participant_unban(participant=Participant.objects.get(pk=participant.pk), actor=owner)
+
+    # Active again, the member could read the chatroom's copy of the ban too: only their own copy is shown.
+    mine = of_type(read_all(member, cursor), "participant.banned", "participant.unbanned")
+    assert [event["type"] for event in mine] == ["participant.banned", "participant.unbanned"]
+    theirs = of_type(read_all(owner, cursor), "participant.banned", "participant.unbanned")
+    assert [event["type"] for event in theirs] == ["participant.banned", "participant.unbanned"]
