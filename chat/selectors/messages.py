@@ -57,7 +57,10 @@ def position_of(row: dict) -> tuple[datetime, uuid.UUID]:
 def past_position(*, sent_at: datetime | Subquery, message_id: uuid.UUID, later: bool, inclusive: bool) -> Q:
     """The messages after (`later`) or before a place in MESSAGE_ORDER; the place itself too when `inclusive`."""
     lookup = ("gt" if later else "lt") + ("e" if inclusive else "")
-    return Q(**{f"sent_at__{lookup[:2]}": sent_at}) | Q(sent_at=sent_at, **{f"id__{lookup}": message_id})
+    strictly = Q(**{f"sent_at__{lookup[:2]}": sent_at}) | Q(sent_at=sent_at, **{f"id__{lookup}": message_id})
+    # The same rows, with a plain bound on the send time beside the OR: an index range can start there, where the
+    # OR alone (against a subquery's time) led PostgreSQL to scan a million-message history from its oldest row.
+    return Q(**{f"sent_at__{lookup[:2]}e": sent_at}) & strictly
 
 
 def ordered(queryset: QuerySet, *, newest_first: bool = False) -> QuerySet:
