@@ -8,3 +8,6 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         from chat.api import schema  # noqa: F401  registers the OpenAPI authentication extensions
+        from chat.events import bus
+
+        bus.connect_signals()

@@ -100,6 +100,11 @@ class Code(StrEnum):
     AVATAR_EXTENSION = "avatar_extension"
     # History retention.
     INVALID_RETENTION = "invalid_retention"
+    # The event stream's connections.
+    TOO_MANY_STREAMS = "too_many_streams"
+    INVALID_TIMEOUT = "invalid_timeout"
+    INVALID_EVENTS_FORMAT = "invalid_events_format"
+    STREAM_NEEDS_ASGI = "stream_needs_asgi"
     # The Origam wire.
     INVALID_TOPIC = "invalid_topic"
     # The Teahaz wire: its request parameters keep the names the clients send.

@@ -1,4 +1,7 @@
-"""ASGI entry point, for servers that speak only ASGI (WSGI is the faster choice here)."""
+"""ASGI entry point: the whole site, and the one server of the event stream (`/api/v1/events`).
+
+The rest of the site is faster under the WSGI server (gunicorn); production routes only the stream here.
+"""
 
 import os
 

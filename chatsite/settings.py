@@ -73,6 +73,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # First, so that its `runserver` (an ASGI server) replaces Django's: the development server streams events.
+    "daphne",
     "chatsite.apps.ChatsiteAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -284,7 +286,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["chat.api.schema.deduplicate_endpoints"],
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "chat.api.schema.document_everything"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "chat.api.v1.events.document_events",
+        "chat.api.schema.document_everything",
+    ],
     # Request bodies get their own components, where a field that may not be blank says so (minLength).
     "COMPONENT_SPLIT_REQUEST": True,
     # Presence is one choice set wherever v1 shows or filters it.
@@ -354,6 +360,22 @@ ORIGAM_CHAT_APP_DIR = os.environ.get("ORIGAM_CHAT_APP_DIR", "")
 CHAT_AVATAR_MAX_EDGE = env_int("CHAT_AVATAR_MAX_EDGE", 512)
 # Days of history `manage.py purge_history` keeps when not told otherwise; 0 keeps everything.
 CHAT_RETENTION_DAYS = env_int("CHAT_RETENTION_DAYS", 0)
+
+# The event stream (/api/v1/events; the README's "Live events"). Its notifications go through Redis pub/sub
+# when this is set (by default the cache's REDIS_URL), else PostgreSQL LISTEN/NOTIFY, else in process.
+CHAT_EVENTS_REDIS_URL = os.environ.get("CHAT_EVENTS_REDIS_URL", REDIS_URL)
+# The Redis channel or PostgreSQL NOTIFY channel of those notifications, and the prefix of the cap's Redis keys.
+CHAT_EVENTS_CHANNEL = os.environ.get("CHAT_EVENTS_CHANNEL", "chatsite-events")
+# An idle stream sends a comment this often (proxies keep it open) and checks its credential is still valid.
+CHAT_EVENTS_HEARTBEAT_SECONDS = env_int("CHAT_EVENTS_HEARTBEAT_SECONDS", 20)
+# Frames a stream holds for a slow client; one that falls this far behind gets `resync` and is closed.
+CHAT_EVENTS_QUEUE_MAX = env_int("CHAT_EVENTS_QUEUE_MAX", 256)
+# Streams and long-polls one user may hold open at once (over all processes when Redis is used).
+CHAT_EVENTS_STREAMS_PER_USER = env_int("CHAT_EVENTS_STREAMS_PER_USER", 10)
+# The longest `timeout` of a long-poll (GET /api/v1/events?format=json).
+CHAT_EVENTS_POLL_TIMEOUT_MAX_SECONDS = env_int("CHAT_EVENTS_POLL_TIMEOUT_MAX_SECONDS", 60)
+if CHAT_EVENTS_HEARTBEAT_SECONDS < 1 or CHAT_EVENTS_QUEUE_MAX < 1 or CHAT_EVENTS_STREAMS_PER_USER < 1:
+    raise ImproperlyConfigured("CHAT_EVENTS_HEARTBEAT_SECONDS, _QUEUE_MAX and _STREAMS_PER_USER must be at least 1.")
 
 # Every line carries the request id; DJANGO_LOG_FORMAT=json writes one JSON object a line.
 LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text").strip().lower()

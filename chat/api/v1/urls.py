@@ -1,8 +1,9 @@
 """The v1 router: every resource under /api/v1/, listed at its root."""
 
+from django.urls import path
 from rest_framework.routers import APIRootView, DefaultRouter
 
-from chat.api.v1 import views
+from chat.api.v1 import events, views
 
 
 class V1RootView(APIRootView):
@@ -27,4 +28,5 @@ router.register("messages", views.MessageViewSet, basename="v1-message")
 router.register("invites", views.InviteViewSet, basename="v1-invite")
 router.register("users", views.UserViewSet, basename="v1-user")
 
-urlpatterns = router.urls
+# The event stream is a plain async view beside the router's resources.
+urlpatterns = [path("events", events.events, name="v1-events"), *router.urls]

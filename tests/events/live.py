@@ -1,0 +1,124 @@
+"""Real ASGI servers (uvicorn, as in production) on the test database, and a client of their event stream."""
+
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from django.db import connection
+
+from tests.servers import ROOT, Server, app_env, free_port, get
+
+
+def database_url() -> str:
+    """The URL of the database the test runs on (pytest-django's test database), for a server process."""
+    database = connection.settings_dict
+    credentials = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
+    return f"postgres://{credentials}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+
+
+def stream_env(*, channel: str, redis_url: str = "", **extra: str) -> dict[str, str]:
+    """A production-like stream server's environment: the test database, its own notification channel."""
+    return app_env(
+        DATABASE_URL=database_url(),
+        CHAT_EVENTS_CHANNEL=channel,
+        CHAT_EVENTS_REDIS_URL=redis_url,
+        CHAT_RATE_LIMITS_ENABLED="0",
+        **extra,
+    )
+
+
+def unique_channel() -> str:
+    return f"chatsite-test-events-{uuid.uuid4().hex}"
+
+
+@contextmanager
+def uvicorn(env: dict[str, str], *, port: int | None = None) -> Iterator[Server]:
+    """`uvicorn chatsite.asgi:application` as deploy/ runs it, on a free port; stopped (SIGTERM) on exit."""
+    port = port or free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "uvicorn.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
+                 "--timeout-graceful-shutdown", "2", "--no-access-log", "chatsite.asgi:application"],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if get(f"{server.url}/healthz")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"uvicorn did not start:\n{server.output()}")
+                time.sleep(0.1)
+            yield server
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+@dataclass
+class Frame:
+    """One SSE frame: its fields, and its comment lines."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    comments: list[str] = field(default_factory=list)
+
+    @property
+    def event(self) -> str | None:
+        return self.fields.get("event")
+
+
+class EventStream:
+    """A client of `GET /api/v1/events` reading frames as they come (httpx, as a bot would)."""
+
+    def __init__(self, url: str, *, token: str, last_event_id: str | None = None, read_timeout: float = 10) -> None:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = last_event_id
+        self.client = httpx.Client(timeout=httpx.Timeout(10, read=read_timeout))
+        self.response = self.client.send(self.client.build_request("GET", f"{url}/api/v1/events", headers=headers),
+                                         stream=True)  # fmt: skip
+        self.lines = self.response.iter_lines()
+
+    def frame(self) -> Frame | None:
+        """The next frame, or None at the end of the stream."""
+        frame = Frame()
+        for line in self.lines:
+            if line == "":
+                if frame.fields or frame.comments:
+                    return frame
+                continue
+            name, _, value = line.partition(":")
+            if name == "":
+                frame.comments.append(value.strip())
+            else:
+                frame.fields[name] = value.removeprefix(" ")
+        return None
+
+    def next_event(self) -> Frame | None:
+        """The next frame that is an event (heartbeats and the opening frame skipped), or None at the end."""
+        while (frame := self.frame()) is not None:
+            if frame.event is not None:
+                return frame
+        return None
+
+    def close(self) -> None:
+        self.response.close()
+        self.client.close()
