@@ -55,7 +55,7 @@ def compose() -> dict:
 
 def test_compose_names_the_services_and_wires_them():
     services = compose()["services"]
-    assert set(services) == {"migrate", "app", "db", "redis", "proxy"}
+    assert set(services) == {"migrate", "app", "stream", "db", "redis", "proxy"}
     assert services["migrate"]["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
     assert (DEPLOY / ".." / services["migrate"]["build"]["dockerfile"]).is_file()
     assert "migrate --noinput" in services["migrate"]["command"][-1]
@@ -68,6 +68,44 @@ def test_compose_names_the_services_and_wires_them():
     assert "./Caddyfile:/etc/caddy/Caddyfile:ro" in services["proxy"]["volumes"]
     assert {"media:/data/media", "files:/data/files"} <= set(services["app"]["volumes"])
     assert "ports" not in services["app"]  # only the proxy is reachable from outside
+
+
+def test_compose_runs_the_event_stream_beside_the_app_under_uvicorn():
+    services = compose()["services"]
+    stream = services["stream"]
+    assert stream["image"] == services["app"]["image"]
+    assert stream["environment"] == services["app"]["environment"] and stream["env_file"] == "chatsite.env"
+    command = stream["command"]
+    assert command[:2] == ["uvicorn", "chatsite.asgi:application"]
+    assert command[command.index("--port") + 1] == "8001"
+    assert "--timeout-graceful-shutdown" in command
+    assert "8001/healthz" in " ".join(stream["healthcheck"]["test"])
+    assert stream["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    assert "ports" not in stream
+    assert "stream" in services["proxy"]["depends_on"]
+
+
+def test_the_proxies_route_the_event_stream_unbuffered_to_the_asgi_server():
+    caddy = (DEPLOY / "Caddyfile").read_text()
+    assert "reverse_proxy /api/v1/events stream:8001" in caddy and "flush_interval -1" in caddy
+    assert "@compressible not path /api/v1/events" in caddy
+    nginx = (DEPLOY / "nginx" / "chatsite.conf").read_text()
+    block = nginx[nginx.index("location = /api/v1/events {") :]
+    block = block[: block.index("}")]
+    assert "proxy_pass http://chatsite_stream;" in block and "server 127.0.0.1:8001;" in nginx
+    assert "proxy_buffering off;" in block and "proxy_http_version 1.1;" in block
+    # Longer than the heartbeat and the longest long-poll, so only a dead stream times out.
+    read_timeout = int(block.split("proxy_read_timeout ")[1].split("s;")[0])
+    from django.conf import settings
+
+    assert read_timeout > max(settings.CHAT_EVENTS_HEARTBEAT_SECONDS, settings.CHAT_EVENTS_POLL_TIMEOUT_MAX_SECONDS)
+
+
+def test_the_stream_units_command_starts_the_asgi_app():
+    unit = (DEPLOY / "systemd" / "chatsite-stream.service").read_text()
+    command = unit.split("ExecStart=")[1].split("\n")[0]
+    assert "uvicorn chatsite.asgi:application" in command and "--port 8001" in unit
+    assert "--timeout-graceful-shutdown 2" in unit
 
 
 def test_the_proxies_buffer_bodies_limit_them_and_hide_metrics():
@@ -127,18 +165,19 @@ def test_the_image_builds_and_runs_as_a_user():
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
-def test_the_systemd_unit_verifies(tmp_path):
-    unit = (DEPLOY / "systemd" / "chatsite.service").read_text()
+@pytest.mark.parametrize(("name", "server"), [("chatsite.service", "gunicorn"), ("chatsite-stream.service", "uvicorn")])
+def test_the_systemd_unit_verifies(tmp_path, name, server):
+    unit = (DEPLOY / "systemd" / name).read_text()
     # Where this checkout and its virtualenv are, in place of the unit's /srv/chatsite.
-    unit = unit.replace("/srv/chatsite/.venv/bin/gunicorn", str(Path(sys.executable).parent / "gunicorn"))
+    unit = unit.replace(f"/srv/chatsite/.venv/bin/{server}", str(Path(sys.executable).parent / server))
     unit = unit.replace("/srv/chatsite", str(ROOT)).replace("/etc/chatsite/chatsite.env", str(tmp_path / "env"))
     (tmp_path / "env").write_text("")
-    (tmp_path / "chatsite.service").write_text(unit)
+    (tmp_path / name).write_text(unit)
     result = subprocess.run(
-        ["systemd-analyze", "verify", str(tmp_path / "chatsite.service")], capture_output=True, text=True, timeout=60
+        ["systemd-analyze", "verify", str(tmp_path / name)], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert "chatsite.service" not in result.stderr, result.stderr
+    assert name not in result.stderr, result.stderr
 
 
 @pytest.mark.skipif(shutil.which("nginx") is None or shutil.which("openssl") is None, reason="needs nginx and openssl")
