@@ -31,6 +31,8 @@ T = TypeVar("T")
 # The most events one read of the log brings in (the selector's own default).
 READ_LIMIT = 500
 HEARTBEAT = b": heartbeat\n\n"
+# Events committed behind a transaction still in flight (EventBatch.pending) are read again this soon.
+PENDING_RETRY_SECONDS = 0.1
 
 
 def _call(function: Callable[..., T], kwargs: dict[str, Any]) -> T:
@@ -120,6 +122,34 @@ class Connection:
         self.cursor = batch.cursor
         return batch
 
+    def _credentials_and_chatrooms(self) -> tuple[bool, frozenset[uuid.UUID]]:
+        return self.credentials_valid(), chatroom_ids_of(user=self.user)
+
+    async def _heartbeat_check(self, listener: bus.Listener) -> bool:
+        """Whether the credential still holds; also looks for chatrooms joined or left since the last look.
+
+        A notification names the user when an event is addressed to them (a ban, say); a chatroom they
+        joined may be named only by its own id, which this listener does not follow yet: found here, at
+        the latest one heartbeat later, and its events read at once.
+        """
+        valid, chatroom_ids = await in_thread(self._credentials_and_chatrooms)
+        if valid and chatroom_ids != listener.chatroom_ids:
+            self.hub.set_chatrooms(listener, chatroom_ids)
+            listener.woken.set()
+        return valid
+
+    async def _wait(self, *, pending: bool, timeout: float | None = None) -> None:
+        """Until a notification wakes the listener, or the timeout; sooner when committed events are pending."""
+        assert self.listener is not None
+        if pending:
+            timeout = PENDING_RETRY_SECONDS if timeout is None else min(timeout, PENDING_RETRY_SECONDS)
+        try:
+            async with asyncio.timeout(timeout):
+                await self.listener.woken.wait()
+        except TimeoutError:
+            pass
+        self.listener.woken.clear()
+
     async def long_poll(self, first: EventBatch, *, timeout: float) -> EventBatch:
         """The first batch that has events (or says resync), or an empty one at the timeout."""
         assert self.listener is not None
@@ -129,12 +159,7 @@ class Connection:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            try:
-                async with asyncio.timeout(remaining):
-                    await self.listener.woken.wait()
-            except TimeoutError:
-                break
-            self.listener.woken.clear()
+            await self._wait(pending=batch.pending, timeout=remaining)
             batch = await self._next(limit=self.read_limit())
         return batch
 
@@ -166,8 +191,7 @@ class Connection:
                         return
                     if len(batch.events) < limit:
                         # Everything is read: wait for news.
-                        await self.listener.woken.wait()
-                        self.listener.woken.clear()
+                        await self._wait(pending=batch.pending)
                     if queue.qsize() >= capacity:
                         # More to read and no room: the client has a heartbeat interval to take some frames.
                         room.clear()
@@ -200,7 +224,7 @@ class Connection:
                         frame = await queue.get()
                     room.set()
                 except TimeoutError:
-                    if not await in_thread(self.credentials_valid):
+                    if not await self._heartbeat_check(listener):
                         return
                     await self.hub.slots.renew(user_id=self.user.pk, stream_id=self.stream_id)
                     next_beat = time.monotonic() + heartbeat

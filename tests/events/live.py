@@ -1,5 +1,6 @@
 """Real ASGI servers (uvicorn, as in production) on the test database, and a client of their event stream."""
 
+import json
 import subprocess
 import sys
 import tempfile
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 from django.db import connection
 
+from chat.models import Chatroom, User
 from tests.servers import ROOT, Server, app_env, free_port, get
 
 
@@ -122,3 +124,34 @@ class EventStream:
     def close(self) -> None:
         self.response.close()
         self.client.close()
+
+
+@dataclass
+class World:
+    """A chatroom where `poster` (its owner) writes and `reader` (a member) streams, each with a bearer token."""
+
+    chatroom: Chatroom
+    poster: User
+    poster_token: str
+    reader: User
+    reader_token: str
+
+
+def post(url: str, world: World, body: str, *, chatroom: Chatroom | None = None, channel: str | None = None) -> dict:
+    """The poster sends a message through v1 on the server at `url`."""
+    data = {"chatroom": str((chatroom or world.chatroom).pk), "body": body}
+    if channel is not None:
+        data["channel"] = channel
+    response = httpx.post(
+        f"{url}/api/v1/messages/", json=data, headers={"Authorization": f"Bearer {world.poster_token}"}, timeout=10
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def posted_body(frame: Frame | None) -> str:
+    """The body of the message a `message.posted` frame carries (its id and type as the frame says)."""
+    assert frame is not None and frame.event == "message.posted", frame
+    event = json.loads(frame.fields["data"])
+    assert event["id"] == frame.fields["id"] and event["type"] == frame.event
+    return event["data"]["body"]

@@ -1,69 +1,22 @@
 """The event stream through real uvicorn processes on PostgreSQL: fan-out, resume, heartbeats, caps, shutdown."""
 
-import json
 import os
 import signal
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
 import redis
 
-from chat.models import Chatroom, User
-from chat.services.chatrooms import chatroom_create
-from chat.services.participants import participant_add
-from chat.services.tokens import token_issue
-from tests.events.live import EventStream, stream_env, unique_channel, uvicorn
+from tests.events.live import EventStream, post, posted_body, stream_env, unique_channel, uvicorn
 from tests.servers import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@dataclass
-class World:
-    chatroom: Chatroom
-    poster: User
-    poster_token: str
-    reader: User
-    reader_token: str
-
-
-@pytest.fixture
-def world(make_user) -> World:
-    poster, reader = make_user("poster"), make_user("reader")
-    chatroom = chatroom_create(creator=poster, name="Live room")
-    participant_add(chatroom=chatroom, user=reader)
-    return World(
-        chatroom=chatroom,
-        poster=poster,
-        poster_token=token_issue(user=poster)[0],
-        reader=reader,
-        reader_token=token_issue(user=reader)[0],
-    )
-
-
-def post(url: str, world: World, body: str) -> dict:
-    response = httpx.post(
-        f"{url}/api/v1/messages/",
-        json={"chatroom": str(world.chatroom.pk), "body": body},
-        headers={"Authorization": f"Bearer {world.poster_token}"},
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def posted_body(frame) -> str:
-    event = json.loads(frame.fields["data"])
-    assert event["id"] == frame.fields["id"] and event["type"] == frame.event
-    assert event["chatroom"] == event["data"]["chatroom"] if "chatroom" in event["data"] else True
-    return event["data"]["body"]
 
 
 @pytest.fixture(params=["redis", "postgres"])
