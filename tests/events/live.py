@@ -114,12 +114,23 @@ class EventStream:
                 frame.fields[name] = value.removeprefix(" ")
         return None
 
-    def next_event(self) -> Frame | None:
-        """The next frame that is an event (heartbeats and the opening frame skipped), or None at the end."""
+    def next_event(self, event_type: str | None = None) -> Frame | None:
+        """The next event (of that type, when given; others and heartbeats skipped), or None at the end."""
         while (frame := self.frame()) is not None:
-            if frame.event is not None:
+            if frame.event is not None and event_type in (None, frame.event):
                 return frame
         return None
+
+    def messages_until_idle(self, *, beats: int = 2) -> list[str]:
+        """The bodies of the messages posted until the stream has sent `beats` heartbeats (or ended)."""
+        bodies: list[str] = []
+        idle = 0
+        while idle < beats and (frame := self.frame()) is not None:
+            if frame.comments == ["heartbeat"]:
+                idle += 1
+            elif frame.event == "message.posted":
+                bodies.append(posted_body(frame))
+        return bodies
 
     def close(self) -> None:
         self.response.close()

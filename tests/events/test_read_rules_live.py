@@ -11,18 +11,6 @@ from tests.events.live import EventStream, World, post, posted_body, stream_env,
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def bodies_until_idle(stream: EventStream, *, beats: int = 2) -> list[str]:
-    """The bodies of the messages the stream delivers until it has been idle for `beats` heartbeats."""
-    bodies: list[str] = []
-    idle = 0
-    while idle < beats and (frame := stream.frame()) is not None:
-        if frame.comments == ["heartbeat"]:
-            idle += 1
-        elif frame.event == "message.posted":
-            bodies.append(posted_body(frame))
-    return bodies
-
-
 @pytest.fixture
 def env() -> dict[str, str]:
     return stream_env(channel=unique_channel(), CHAT_EVENTS_HEARTBEAT_SECONDS="1")
@@ -36,8 +24,8 @@ def test_a_private_channel_never_reaches_a_participant_who_may_not_read_it(world
         try:
             post(writer.url, world, "secret", channel=str(private.pk))
             post(writer.url, world, "public")
-            reader_saw = bodies_until_idle(stream)
-            poster_saw = bodies_until_idle(poster_stream)
+            reader_saw = stream.messages_until_idle()
+            poster_saw = poster_stream.messages_until_idle()
         finally:
             stream.close()
             poster_stream.close()
@@ -51,7 +39,7 @@ def test_a_ban_ends_that_chatrooms_events_at_once(world: World, env):
         stream = EventStream(streamer.url, token=world.reader_token)
         try:
             post(writer.url, world, "before")
-            assert posted_body(stream.next_event()) == "before"
+            assert posted_body(stream.next_event("message.posted")) == "before"
             banned = httpx.post(
                 f"{writer.url}/api/v1/participants/{participant.pk}/ban/",
                 json={"reason": "testing"},
@@ -59,7 +47,7 @@ def test_a_ban_ends_that_chatrooms_events_at_once(world: World, env):
             )
             assert banned.status_code == 200, banned.text
             post(writer.url, world, "after")
-            after_ban = bodies_until_idle(stream)
+            after_ban = stream.messages_until_idle()
         finally:
             stream.close()
     assert after_ban == []
@@ -80,7 +68,7 @@ def test_a_chatroom_joined_while_streaming_streams_at_once(world: World, env):
             )
             assert joined.status_code in (200, 201), joined.text
             post(writer.url, world, "welcome", chatroom=other)
-            saw = bodies_until_idle(stream, beats=3)
+            saw = stream.messages_until_idle(beats=3)
         finally:
             stream.close()
     assert saw == ["welcome"]
