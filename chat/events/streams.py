@@ -187,7 +187,8 @@ class Connection:
                     for event in batch.events:
                         queue.put_nowait(sse_event(event))
                     if batch.resync:
-                        queue.put_nowait(sse_resync(await in_thread(event_cursor_now)))
+                        # The log's cursor of a resync is its position now.
+                        queue.put_nowait(sse_resync(batch.cursor))
                         return
                     if len(batch.events) < limit:
                         # Everything is read: wait for news.

@@ -1,5 +1,6 @@
 """The event stream through real uvicorn processes on PostgreSQL: fan-out, resume, heartbeats, caps, shutdown."""
 
+import json
 import os
 import signal
 import socket
@@ -189,6 +190,32 @@ def test_long_poll_answers_at_the_timeout_and_as_soon_as_events_exist(world, eng
     assert messages == ["wake up"]
     assert all(a["events"] and a["cursor"] == a["events"][-1]["id"] and a["resync"] is False for a in answers)
     assert early_took < 5
+
+
+def test_a_cursor_the_log_cannot_resume_from_gets_resync_then_the_end(world):
+    # A cursor ahead of the log: one it never gave (a restored database, say); an expired one reads the same.
+    unknown = "999999999.1"
+    env = stream_env(channel=unique_channel())
+    with uvicorn(env) as server:
+        stream = EventStream(server.url, token=world.reader_token, last_event_id=unknown)
+        try:
+            opening = stream.frame()
+            resync = stream.next_event()
+            end = stream.frame()
+        finally:
+            stream.close()
+        poll = httpx.get(
+            f"{server.url}/api/v1/events",
+            params={"cursor": unknown, "format": "json", "timeout": 5},
+            headers={"Authorization": f"Bearer {world.reader_token}"},
+        )
+    assert opening is not None and opening.comments == ["open"]
+    assert resync is not None and resync.event == "resync"
+    data = json.loads(resync.fields["data"])
+    assert data == {"cursor": resync.fields["id"], "resync": True} and resync.fields["id"] != unknown
+    assert end is None
+    assert poll.status_code == 200
+    assert poll.json()["resync"] is True and poll.json()["events"] == [] and poll.json()["cursor"] != unknown
 
 
 def test_a_consumer_too_slow_to_keep_up_gets_resync_and_is_closed(world):
