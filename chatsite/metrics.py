@@ -45,7 +45,7 @@ QUERIES = Counter(
     "chatsite_db_queries_total", "Database queries run while answering requests, by URL pattern.", ["endpoint"]
 )
 MESSAGES_POSTED = Counter("chatsite_messages_posted_total", "Messages stored (counted once their transaction commits).")
-# The event stream does not exist yet: this stays 0 until its server counts the open connections.
+# Counted by the event stream (chat/api/v1/events.py) in the ASGI server's process: 0 under gunicorn.
 ACTIVE_STREAMS = Gauge("chatsite_active_streams", "Event streams open now.", multiprocess_mode="livesum")
 
 # Requests matching no URL pattern share one label, so a scanner cannot grow the series without bound.

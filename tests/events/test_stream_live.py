@@ -50,6 +50,14 @@ def test_a_message_posted_through_one_process_reaches_a_stream_on_another(world,
             post(writer.url, world, "across processes")
             frame = stream.next_event("message.posted")
             assert posted_body(frame) == "across processes"
+            # A message sent through a protocol is an event like any other.
+            origam = httpx.post(
+                f"{writer.url}/chatrooms/Chat/chatrooms/{world.chatroom.pk}/messages",
+                json={"text": "through Origam", "mentions": []},
+                headers={"Authorization": f"Bearer {world.poster_token}"},
+            )
+            assert origam.status_code == 200, origam.text
+            assert posted_body(stream.next_event("message.posted")) == "through Origam"
         finally:
             stream.close()
 
@@ -89,10 +97,12 @@ def test_an_idle_stream_gets_heartbeats_at_the_set_interval(world):
             started = time.monotonic()
             beats = [stream.frame() for _ in range(2)]
             elapsed = time.monotonic() - started
+            metrics = httpx.get(f"{server.url}/metrics").text
         finally:
             stream.close()
     assert [frame.comments for frame in beats] == [["heartbeat"], ["heartbeat"]]
     assert 1.5 < elapsed < 5
+    assert "chatsite_active_streams 1.0" in metrics
 
 
 def test_a_revoked_token_ends_the_stream(world):
