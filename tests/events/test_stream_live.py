@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -103,6 +104,25 @@ def test_an_idle_stream_gets_heartbeats_at_the_set_interval(world):
     assert [frame.comments for frame in beats] == [["heartbeat"], ["heartbeat"]]
     assert 1.5 < elapsed < 5
     assert "chatsite_active_streams 1.0" in metrics
+
+
+def test_open_streams_hold_no_thread_each(world):
+    env = stream_env(channel=unique_channel(), CHAT_EVENTS_STREAMS_PER_USER="100")
+    with uvicorn(env) as server:
+
+        def threads() -> int:
+            status = Path(f"/proc/{server.process.pid}/status").read_text()
+            return int(next(line for line in status.splitlines() if line.startswith("Threads:")).split()[1])
+
+        streams = [EventStream(server.url, token=world.reader_token) for _ in range(40)]
+        try:
+            assert all(stream.frame().comments == ["open"] for stream in streams)
+            held = threads()
+        finally:
+            for stream in streams:
+                stream.close()
+    # The event loop, asgiref's shared thread and the database pool's few workers, not one per stream.
+    assert held < 20
 
 
 def test_a_revoked_token_ends_the_stream(world):
