@@ -4,10 +4,12 @@ The rest of the site is faster under the WSGI server (gunicorn); production rout
 """
 
 import os
-from typing import Any
+from collections.abc import Mapping
+from typing import IO, Any
 
 import django
-from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.asgi import ASGIHandler, ASGIRequest
+from django.http import HttpResponseBase
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
 django.setup(set_prefix=False)
@@ -24,6 +26,23 @@ class ChatsiteASGIHandler(ASGIHandler):
     stream's request instead does that (short) middleware work on asgiref's one shared thread; its
     database work runs in the shared pool (chat/events/streams.py), and it waits in the event loop.
     """
+
+    def create_request(
+        self, scope: Mapping[str, Any], body_file: IO[bytes]
+    ) -> tuple[ASGIRequest, None] | tuple[None, HttpResponseBase]:
+        """As Django's, and a body sent chunked (no Content-Length, read whole by now) gets its length.
+
+        The API's parsers read a body only as long as its Content-Length says, as under gunicorn, where
+        chatsite/bodies.py gives a chunked body its length the same way.
+        """
+        created = super().create_request(scope, body_file)
+        request = created[0]
+        if request is not None and "CONTENT_LENGTH" not in request.META:
+            size = body_file.seek(0, os.SEEK_END)
+            body_file.seek(0)
+            if size:
+                request.META["CONTENT_LENGTH"] = str(size)
+        return created
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope.get("path") == EVENTS_PATH:
