@@ -4,18 +4,42 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 from django.db import connection
 
 from chat.models import Chatroom, User
 from tests.servers import ROOT, Server, app_env, free_port, get
+
+T = TypeVar("T")
+
+
+def in_a_thread(function: Callable[[], T]) -> T:
+    """Calls `function` in a new thread: one with no event loop, whatever an earlier test (a browser's) left in
+    this one, as a server's worker thread would have."""
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(function())
+        except BaseException as exc:  # handed back to the caller's thread
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(timeout=120)
+    if errors:
+        raise errors[0]
+    return results[0]
 
 
 def database_url() -> str:

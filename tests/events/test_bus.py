@@ -8,10 +8,11 @@ import orjson
 import pytest
 
 from chat.events import bus
+from tests.events.live import in_a_thread
 
 
 def run(coroutine):
-    return asyncio.run(coroutine)
+    return in_a_thread(lambda: asyncio.run(coroutine))
 
 
 def test_a_notification_wakes_the_listeners_of_its_chatrooms_and_users_only():

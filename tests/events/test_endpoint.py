@@ -6,13 +6,14 @@ from django.test import AsyncClient, Client
 
 from chat.services.tokens import token_issue
 from tests.conftest import PASSWORD
+from tests.events.live import in_a_thread
 
 # The view's database work runs in worker threads, which see only committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def asgi_get(path: str, **headers: str):
-    return async_to_sync(AsyncClient().get)(path, headers=headers)
+    return in_a_thread(lambda: async_to_sync(AsyncClient().get)(path, headers=headers))
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def token(member) -> str:
 
 
 def test_a_synchronous_server_refuses_the_stream_rather_than_hold_a_worker(token):
-    response = Client().get("/api/v1/events", headers={"Authorization": f"Bearer {token}"})
+    response = in_a_thread(lambda: Client().get("/api/v1/events", headers={"Authorization": f"Bearer {token}"}))
     assert response.status_code == 503
     assert response.json()["code"] == "stream_needs_asgi"
 
@@ -63,8 +64,10 @@ def test_bad_parameters_400(token, query, code):
 
 
 def test_only_get(token):
-    response = async_to_sync(AsyncClient().post)(
-        "/api/v1/events", {}, content_type="application/json", headers={"Authorization": f"Bearer {token}"}
+    response = in_a_thread(
+        lambda: async_to_sync(AsyncClient().post)(
+            "/api/v1/events", {}, content_type="application/json", headers={"Authorization": f"Bearer {token}"}
+        )
     )
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
@@ -72,8 +75,10 @@ def test_only_get(token):
 
 def test_a_browser_session_long_polls_without_a_csrf_token(member):
     client = AsyncClient()
-    assert async_to_sync(client.alogin)(username=member.username, password=PASSWORD)
-    response = async_to_sync(client.get)("/api/v1/events?timeout=0", headers={"Accept": "application/json"})
+    assert in_a_thread(lambda: async_to_sync(client.alogin)(username=member.username, password=PASSWORD))
+    response = in_a_thread(
+        lambda: async_to_sync(client.get)("/api/v1/events?timeout=0", headers={"Accept": "application/json"})
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["events"] == [] and body["resync"] is False and body["cursor"]
