@@ -11,7 +11,7 @@ from django.utils import timezone
 from chat.exceptions import Code, Forbidden, Invalid, NotFound
 from chat.limits import INVITE_ID_MAX_LENGTH
 from chat.models import Chatroom, Participant, User
-from chat.services.accounts import user_get_or_create
+from chat.services.accounts import user_get_or_create, user_signup
 from chat.services.moderation import moderation_log_add
 from chat.services.participants import participant_existing, participant_join
 from chat.text import is_storable
@@ -143,3 +143,12 @@ def invite_find(*, invite_id: str) -> Invite:
 def invite_usable_check(*, invite: Invite) -> None:
     """Raises Forbidden, saying why, unless the invite can admit someone now."""
     _refuse_unusable(invite)
+
+
+@transaction.atomic
+def invite_signup(*, invite: Invite, username: str, password: str, address: str) -> tuple[User, Participant]:
+    """A new account that an invite link admits (even with open sign-up off), in the chatroom at once with one use
+    of the invite; if the invite cannot admit it, no account is created."""
+    _refuse_unusable(invite)
+    user = user_signup(username=username, password=password, address=address, via_invite=True)
+    return user, invite_redeem_for_user(invite=invite, user=user)

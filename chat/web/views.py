@@ -19,11 +19,12 @@ from django.views.decorators.http import require_http_methods
 from chat.api.errors import domain_status
 from chat.exceptions import ChatError
 from chat.http import client_address
-from chat.models import User
+from chat.models import Participant, User
 from chat.services.accounts import user_profile_update, user_signup
+from chat.services.participants import participant_existing
 from chat.web.forms import ProfileForm, SignupForm
 from invites.models import Invite
-from invites.services import invite_find, invite_redeem_for_user, invite_usable_check
+from invites.services import BANNED, invite_find, invite_redeem_for_user, invite_signup, invite_usable_check
 
 BACKEND = settings.AUTHENTICATION_BACKENDS[0]
 
@@ -75,19 +76,33 @@ def _usable(invite: Invite | None) -> str | None:
 
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, invite_id: str) -> HttpResponse:
-    """An invite link: a visitor logs in or signs up first; a user joins with one button and lands in the chat."""
+    """An invite link: a visitor signs up (and is in at once) or logs in first; a user joins with one button and
+    lands in the chat; a participant already in goes straight there."""
     invite = _invite_or_none(invite_id)
+    context = {"invite": invite, "invite_id": invite_id, "refusal": None, "here": request.get_full_path()}
+    if invite is None:
+        context["refusal"] = "This invite link is not valid."
+        return render(request, "web/join.html", context, status=404)
+    chat_page = HttpResponseRedirect(reverse("web-chatroom", args=[invite.chatroom_id]))
+    if request.user.is_authenticated:
+        try:
+            existing = participant_existing(chatroom_id=invite.chatroom_id, user=request.user, banned=BANNED)
+        except ChatError as error:
+            context["refusal"] = str(error.detail)
+            return render(request, "web/join.html", context, status=domain_status(error))
+        if existing is not None and existing.state == Participant.State.ACTIVE:
+            return chat_page
     refusal = _usable(invite)
-    context = {"invite": invite, "invite_id": invite_id, "refusal": refusal, "here": request.get_full_path()}
-    if refusal is not None or invite is None:
-        return render(request, "web/join.html", context, status=404 if invite is None else 410)
+    if refusal is not None:
+        context["refusal"] = refusal
+        return render(request, "web/join.html", context, status=410)
     if request.method == "POST" and request.user.is_authenticated:
         try:
             invite_redeem_for_user(invite=invite, user=request.user)
         except ChatError as error:
             context["refusal"] = str(error.detail)
             return render(request, "web/join.html", context, status=domain_status(error))
-        return HttpResponseRedirect(reverse("web-chatroom", args=[invite.chatroom_id]))
+        return chat_page
     return render(request, "web/join.html", context)
 
 
@@ -100,33 +115,36 @@ def _next_url(request: HttpRequest) -> str:
     return reverse("home")
 
 
-def _invite_of_next(next_url: str) -> Invite | None:
-    """The invite a sign-up comes from, when it goes on to an invite link: it admits the account even when
-    sign-up is otherwise closed."""
-    prefix = "/join/"
-    if not next_url.startswith(prefix):
-        return None
-    invite = _invite_or_none(next_url[len(prefix) :].split("?")[0].split("#")[0])
+def _signup_invite(request: HttpRequest) -> Invite | None:
+    """The invite link a sign-up comes from (`?invite=`): it admits the account even when sign-up is closed."""
+    invite_id = request.POST.get("invite") or request.GET.get("invite") or ""
+    invite = _invite_or_none(invite_id) if invite_id else None
     return invite if _usable(invite) is None else None
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     """Creates an account with the same rules as everywhere (CHAT_SIGNUP_OPEN, the password validators, the
-    per-address quota) and logs it in."""
+    per-address quota) and logs it in; from an invite link, the account is in that chatroom at once."""
     next_url = _next_url(request)
-    via_invite = _invite_of_next(next_url) is not None
-    open_here = settings.CHAT_SIGNUP_OPEN or via_invite
+    if request.user.is_authenticated:
+        return HttpResponseRedirect(next_url)
+    invite = _signup_invite(request)
+    open_here = settings.CHAT_SIGNUP_OPEN or invite is not None
     form = SignupForm(request.POST or None)
     status = 200
     if request.method == "POST" and open_here and form.is_valid():
+        fields = {
+            "username": form.cleaned_data["username"],
+            "password": form.cleaned_data["password1"],
+            "address": client_address(request),
+        }
         try:
-            user = user_signup(
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password1"],
-                address=client_address(request),
-                via_invite=via_invite,
-            )
+            if invite is not None:
+                user, _participant = invite_signup(invite=invite, **fields)
+                next_url = reverse("web-chatroom", args=[invite.chatroom_id])
+            else:
+                user = user_signup(**fields)
         except ChatError as error:
             form.add_error(None, str(error.detail))
             status = domain_status(error)
@@ -135,7 +153,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(next_url)
     elif request.method == "POST":
         status = 400 if open_here else 403
-    return render(request, "web/signup.html", {"form": form, "next": next_url, "open": open_here}, status=status)
+    context = {"form": form, "next": next_url, "open": open_here, "invite": invite}
+    return render(request, "web/signup.html", context, status=status)
 
 
 @login_required

@@ -61,8 +61,10 @@ def test_a_logged_in_person_gets_the_chat_with_its_landmarks(owner):
         ">Leave<",
     ):
         assert landmark in page, landmark
-    assert re.search(r'<script type="module" src="/static/chat/app/main\.js[^"]*"></script>', page)
-    assert "<script>" not in page  # no inline script
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", page, flags=re.S)
+    assert scripts and all('src="' in attributes and not body.strip() for attributes, body in scripts)
+    assert any('type="module" src="/static/chat/app/main.js' in attributes for attributes, _body in scripts)
+    assert 'id="participants" aria-labelledby="participants-title"' in page and ">Participants<" in page
     policy = response.headers["Content-Security-Policy"]
     script_src = re.search(r"script-src ([^;]*)", policy)
     assert script_src is not None and "unsafe-inline" not in script_src.group(1)
@@ -109,11 +111,19 @@ def test_sign_up_refuses_a_taken_name_and_an_unsafe_next(client, owner):
     assert taken.status_code == 409
     assert "already exists" in taken.content.decode()
 
-    elsewhere = client.post(
-        "/accounts/signup/",
-        {"username": "fresh", "password1": STRONG, "password2": STRONG, "next": "https://evil.example/"},
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example/", "https:/evil.example", "javascript:alert(1)",
+     " //evil.example", "\t//evil.example"],
+)  # fmt: skip
+def test_sign_up_never_goes_on_to_another_site(client, elsewhere):
+    response = client.post(
+        "/accounts/signup/", {"username": "fresh", "password1": STRONG, "password2": STRONG, "next": elsewhere}
     )
-    assert elsewhere.status_code == 302 and elsewhere["Location"] == "/"
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert User.objects.filter(username="fresh").exists()
 
 
 def test_closed_sign_up_refuses_unless_an_invite_link_admits(client, settings, owner, chatroom):
@@ -122,17 +132,44 @@ def test_closed_sign_up_refuses_unless_an_invite_link_admits(client, settings, o
     assert refused.status_code == 403
     assert not User.objects.filter(username="nobody").exists()
 
-    invite = invite_create(chatroom=chatroom, created_by=owner)
+    invite = invite_create(chatroom=chatroom, created_by=owner, uses=1)
+    form = client.get(f"/accounts/signup/?invite={invite.pk}").content.decode()
+    assert "Tea room" in form and f'name="invite" value="{invite.pk}"' in form
     admitted = client.post(
-        "/accounts/signup/",
-        {"username": "guest", "password1": STRONG, "password2": STRONG, "next": f"/join/{invite.pk}"},
+        "/accounts/signup/", {"username": "guest", "password1": STRONG, "password2": STRONG, "invite": invite.pk}
     )
-    assert admitted.status_code == 302 and admitted["Location"] == f"/join/{invite.pk}"
-    assert User.objects.filter(username="guest").exists()
 
-    joined = client.post(f"/join/{invite.pk}")
-    assert joined.status_code == 302 and joined["Location"] == f"/chat/{chatroom.pk}/"
+    assert admitted.status_code == 302 and admitted["Location"] == f"/chat/{chatroom.pk}/"
     assert Participant.objects.active().filter(chatroom=chatroom, user__username="guest").exists()
+    invite.refresh_from_db()
+    assert invite.uses_left == 0
+    again = Client().post(
+        "/accounts/signup/", {"username": "second", "password1": STRONG, "password2": STRONG, "invite": invite.pk}
+    )
+    assert again.status_code == 403
+    assert not User.objects.filter(username="second").exists()
+
+
+def test_an_invite_that_cannot_admit_creates_no_account(client, owner, chatroom, make_user):
+    invite = invite_create(chatroom=chatroom, created_by=owner, uses=1)
+    invite_revoke(invite=invite, actor=owner)
+
+    response = client.post(
+        "/accounts/signup/", {"username": "late", "password1": STRONG, "password2": STRONG, "invite": invite.pk}
+    )
+
+    # Open sign-up still makes the account; the revoked invite admits it nowhere.
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert not Participant.objects.filter(chatroom=chatroom, user__username="late").exists()
+
+
+def test_sign_up_while_logged_in_goes_on_without_a_new_account(owner):
+    response = logged_in(owner).post(
+        "/accounts/signup/", {"username": "second", "password1": STRONG, "password2": STRONG, "next": "/chat/x"}
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/chat/x"
+    assert not User.objects.filter(username="second").exists()
 
 
 def test_sign_up_is_throttled_per_address(client, settings):
@@ -150,7 +187,7 @@ def test_an_invite_link_shows_the_chatroom_and_offers_sign_up_and_log_in(client,
     page = client.get(f"/join/{invite.pk}").content.decode()
 
     assert "Tea room" in page
-    assert f'href="/accounts/signup/?next=/join/{invite.pk}"' in page
+    assert f'href="/accounts/signup/?invite={invite.pk}"' in page
     assert f'href="/accounts/login/?next=/join/{invite.pk}"' in page
 
 
@@ -167,6 +204,15 @@ def test_joining_by_link_uses_one_use_and_lands_in_the_chatroom(owner, chatroom,
     assert invite.uses_left == 0
     used_up = logged_in(make_user("late")).post(f"/join/{invite.pk}")
     assert used_up.status_code == 410
+
+
+def test_a_participant_opening_an_old_link_goes_to_the_chatroom(owner, chatroom, member):
+    invite = invite_create(chatroom=chatroom, created_by=owner, uses=1)
+    invite_revoke(invite=invite, actor=owner)
+
+    response = logged_in(member).get(f"/join/{invite.pk}")
+
+    assert response.status_code == 302 and response["Location"] == f"/chat/{chatroom.pk}/"
 
 
 def test_an_unknown_revoked_or_expired_invite_admits_nobody(client, owner, chatroom, make_user):
@@ -186,9 +232,12 @@ def test_an_unknown_revoked_or_expired_invite_admits_nobody(client, owner, chatr
 def test_a_banned_user_cannot_come_back_by_link(owner, chatroom, member):
     participant_ban(participant=Participant.objects.get(chatroom=chatroom, user=member), actor=owner)
     invite = invite_create(chatroom=chatroom, created_by=owner)
+    client = logged_in(member)
 
-    response = logged_in(member).post(f"/join/{invite.pk}")
+    page = client.get(f"/join/{invite.pk}")
+    response = client.post(f"/join/{invite.pk}")
 
+    assert page.status_code == 403 and "banned" in page.content.decode() and "<button" not in page.content.decode()
     assert response.status_code == 403
     assert Participant.objects.get(chatroom=chatroom, user=member).state == Participant.State.BANNED
 
