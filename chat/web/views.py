@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from chat.api.errors import domain_status
+from chat.events.models import EventType
 from chat.exceptions import ChatError
 from chat.http import client_address
 from chat.models import Participant, User
@@ -39,6 +40,7 @@ def _shell(request: HttpRequest, chatroom_id: uuid.UUID | None) -> HttpResponse:
             "me": user,
             "is_staff": user.is_staff,
             "origam_client": bool(settings.ORIGAM_CHAT_APP_DIR),
+            "event_types": " ".join(EventType.values),
         },
     )
 

@@ -289,3 +289,12 @@ def test_changing_the_password(owner):
     assert response.status_code == 302 and response["Location"] == "/accounts/password_change/done/"
     owner.refresh_from_db()
     assert owner.check_password(STRONG)
+
+
+def test_the_chat_page_lists_every_event_type_the_stream_sends(owner):
+    from chat.events.models import EventType
+
+    page = logged_in(owner).get("/").content.decode()
+
+    listed = re.search(r'data-event-types="([^"]*)"', page)
+    assert listed is not None and set(listed.group(1).split()) == set(EventType.values)

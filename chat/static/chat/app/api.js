@@ -36,7 +36,7 @@ export async function api(path, { method = "GET", body, params } = {}) {
   return data;
 }
 
-// Every page of a list that answers a bare array or DRF's {"results"} shape.
+// A list's answer (a bare array, or the first page of DRF's {"results"} shape).
 export async function all(path, params) {
   const data = await api(path, { params });
   return Array.isArray(data) ? data : data.results;

@@ -120,6 +120,8 @@ function renderRooms() {
 async function openRoom(chatroomId, { push = false } = {}) {
   const room = state.rooms.find((candidate) => candidate.id === chatroomId);
   if (!room) {
+    state.room = null;
+    state.channel = null;
     status("That chatroom is not one of yours.");
     showRoom(false);
     return;
@@ -183,6 +185,10 @@ async function openChannel(channel) {
   if (state.channel !== channel) return;
   state.older = page.previous;
   for (const message of page.results) upsertMessage(message);
+  // What is still being sent (or failed) into this channel stays at the bottom, with its Retry.
+  for (const [id, pending] of state.pending) {
+    if (pending.channel === channel.id && !findArticle(id)) showPending(id, pending);
+  }
   scrollToBottom();
   markRead(page.results);
 }
@@ -243,6 +249,7 @@ function upsertMessage(message, { prepend = false } = {}) {
   if (!state.channel || message.channel !== state.channel.id) return;
   const existing = findArticle(message.id);
   const article = messageElement(message);
+  state.pending.delete(message.id);
   if (existing) {
     existing.replaceWith(article);
   } else if (prepend) {
@@ -316,10 +323,25 @@ function pendingElement(id, text) {
   );
 }
 
+function showPending(id, pending) {
+  $("messages").append(pendingElement(id, pending.text));
+  if (pending.failure) markFailed(id, pending.failure);
+}
+
+function markFailed(id, reason) {
+  const node = findArticle(id);
+  // Only a message still waiting can fail: the stream may have shown the stored one already.
+  if (!node || !node.classList.contains("pending")) return;
+  node.classList.add("failed");
+  node.querySelector(".state").textContent = `Not sent: ${reason}`;
+  node.append(el("button", { type: "button", class: "retry", text: "Retry", onclick: () => send(id) }));
+}
+
 async function send(id) {
   const pending = state.pending.get(id);
+  pending.failure = null;
   const article = findArticle(id);
-  if (article) {
+  if (article && article.classList.contains("pending")) {
     article.classList.remove("failed");
     article.querySelector(".state").textContent = "Sending…";
     const retry = article.querySelector("button.retry");
@@ -338,15 +360,16 @@ async function send(id) {
     });
     state.pending.delete(id);
     const node = findArticle(id);
-    if (node) node.remove();
+    if (node && node.classList.contains("pending")) node.remove();
     upsertMessage(stored);
     scrollToBottom();
   } catch (error) {
-    const node = findArticle(id);
-    if (!node) return;
-    node.classList.add("failed");
-    node.querySelector(".state").textContent = `Not sent: ${error.message}`;
-    node.append(el("button", { type: "button", class: "retry", text: "Retry", onclick: () => send(id) }));
+    if (findArticle(id) && !findArticle(id).classList.contains("pending")) {
+      state.pending.delete(id); // the stream showed it stored: only the answer was lost
+      return;
+    }
+    pending.failure = error.message;
+    markFailed(id, error.message);
   }
 }
 
@@ -358,8 +381,9 @@ function submitComposer() {
   const mentions = [...state.mentions.entries()]
     .filter(([username]) => text.includes(`@${username}`))
     .map(([, userId]) => userId);
-  state.pending.set(id, { chatroom: state.room.id, channel: state.channel.id, text, mentions });
-  $("messages").append(pendingElement(id, text));
+  const pending = { chatroom: state.room.id, channel: state.channel.id, text, mentions, failure: null };
+  state.pending.set(id, pending);
+  showPending(id, pending);
   scrollToBottom();
   input.value = "";
   state.mentions.clear();
@@ -373,28 +397,35 @@ function editMessage(message) {
   const article = findArticle(message.id);
   if (!article || article.querySelector("form.edit")) return;
   const input = el("textarea", { "aria-label": "Edit message", rows: "2" });
-  input.value = message.text;
+  input.value = message.body;
+  const close = () => {
+    form.remove();
+    const again = findArticle(message.id);
+    const edit = again && again.querySelector(".actions button");
+    if (edit) edit.focus();
+  };
   const form = el(
     "form",
     { class: "edit" },
     input,
     el("button", { type: "submit", text: "Save" }),
-    el("button", { type: "button", text: "Cancel", onclick: () => form.remove() }),
+    el("button", { type: "button", text: "Cancel", onclick: close }),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
       const stored = await api(`messages/${message.id}/`, {
         method: "PATCH",
-        body: { chatroom: state.room.id, body: input.value },
+        body: { body: input.value, format: message.format },
       });
       upsertMessage(stored);
+      close();
     } catch (error) {
       report(error);
     }
   });
   input.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") form.remove();
+    if (event.key === "Escape") close();
     if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
       form.requestSubmit();
@@ -410,8 +441,9 @@ function deleteMessage(message) {
     body: [el("p", { text: message.text })],
     ok: "Delete",
     onOk: async () => {
-      await api(`messages/${message.id}/`, { method: "DELETE", params: { chatroom: state.room.id } });
+      await api(`messages/${message.id}/`, { method: "DELETE" });
       removeMessage(message.id);
+      $("messages").focus();
     },
   });
 }
@@ -461,6 +493,7 @@ function renderMentions() {
   );
   list.hidden = false;
   list.candidates = candidates;
+  $("message-input").setAttribute("aria-controls", "mention-list");
   $("message-input").setAttribute("aria-activedescendant", `mention-${state.mentionIndex}`);
 }
 
@@ -695,48 +728,77 @@ function closeSearch() {
 
 // ---- Live: the event stream ------------------------------------------------------------------------------------
 
+let roomsTimer = null;
+function reloadRoomsSoon() {
+  // The server counts what is unread (its default channel, after the read marker): ask it, at most once a second.
+  clearTimeout(roomsTimer);
+  roomsTimer = setTimeout(() => loadRooms().catch(() => {}), 1000);
+}
+
+let participantsTimer = null;
+function reloadParticipantsSoon() {
+  clearTimeout(participantsTimer);
+  participantsTimer = setTimeout(() => reloadParticipants().catch(() => {}), 300);
+}
+
 function onEvent(type, data, chatroomId) {
   const here = state.room && state.room.id === chatroomId;
+  const onScreen = here && state.channel && data && data.channel === state.channel.id;
   const [kind] = type.split(".");
+  const mine = Boolean(data && data.user && data.user.id === state.me);
   if (type === "message.posted" || type === "message.edited" || type === "message.unhidden") {
-    if (here) {
+    if (onScreen) {
       const bottom = nearBottom();
       upsertMessage(data);
       if (bottom) scrollToBottom();
       markRead([data]);
-    } else if (type === "message.posted") {
-      const room = state.rooms.find((r) => r.id === chatroomId);
-      if (room && (!data.author || data.author.id !== state.me)) room.unread = (room.unread || 0) + 1;
     }
     const room = state.rooms.find((r) => r.id === chatroomId);
-    if (room && type === "message.posted") room.last_activity_at = data.sent_at;
+    if (room && type === "message.posted") {
+      room.last_activity_at = data.sent_at;
+      if (!onScreen) reloadRoomsSoon();
+    }
     renderRooms();
   } else if (type === "message.deleted" || type === "message.hidden") {
     if (here) removeMessage(data.id);
   } else if (type === "chatroom.renamed") {
     applyRename(chatroomId, data.name);
-  } else if (kind === "participant" || kind === "presence") {
-    const mine = data && ((data.user && data.user.id === state.me) || data.user_id === state.me);
-    if (mine && ["participant.left", "participant.removed", "participant.banned"].includes(type)) {
+  } else if (type === "presence.changed") {
+    const known = here && state.participants.find((p) => p.id === data.id);
+    if (known) {
+      Object.assign(known, data);
+      renderParticipants();
+    }
+  } else if (kind === "participant") {
+    if (mine && ["participant.left", "participant.banned"].includes(type)) {
       forgetRoom(chatroomId);
     } else if (mine && type === "participant.joined") {
       loadRooms();
-    } else if (here) {
-      reloadParticipants();
-    }
-    if (mine && type === "participant.role_changed") loadRooms().then(() => here && renderChannels());
-  } else if (kind === "channel" || kind === "grant") {
-    if (here) {
-      all("channels/", { chatroom: chatroomId }).then((channels) => {
-        state.channels = channels;
-        const current = state.channel && channels.find((c) => c.id === state.channel.id);
-        if (current) state.channel = current;
-        renderChannels();
-        renderComposer();
-        if (!current) openChannel(channels.find((c) => c.is_default) || channels[0] || null);
+    } else if (mine && type === "participant.role_changed") {
+      loadRooms().then(() => {
+        if (here) {
+          state.room = state.rooms.find((r) => r.id === chatroomId) || state.room;
+          reloadChannels(chatroomId);
+        }
       });
+    } else if (here) {
+      reloadParticipantsSoon();
     }
+  } else if (kind === "channel") {
+    if (here) reloadChannels(chatroomId);
   }
+}
+
+function reloadChannels(chatroomId) {
+  all("channels/", { chatroom: chatroomId }).then((channels) => {
+    if (!state.room || state.room.id !== chatroomId) return;
+    state.channels = channels;
+    const current = state.channel && channels.find((c) => c.id === state.channel.id);
+    if (current) state.channel = current;
+    renderChannels();
+    renderComposer();
+    if (!current) openChannel(channels.find((c) => c.is_default) || channels[0] || null);
+  });
 }
 
 async function resync() {
@@ -787,6 +849,10 @@ function wire() {
     if ($("messages").scrollTop < 120) loadOlder();
   });
   $("new-chatroom").addEventListener("click", newChatroom);
+  $("people-toggle").addEventListener("click", () => {
+    const open = $("people").classList.toggle("open");
+    $("people-toggle").setAttribute("aria-expanded", String(open));
+  });
   $("rename").addEventListener("click", renameChatroom);
   $("leave").addEventListener("click", leaveChatroom);
   $("invite").addEventListener("click", invite);
@@ -817,14 +883,15 @@ function forgetRoomView() {
 
 async function start() {
   wire();
-  const stream = new Stream({ onEvent, onResync: resync, onStatus: status });
+  const types = (document.body.dataset.eventTypes || "").split(" ").filter(Boolean);
+  // Listening starts before the first reads, so that nothing changing meanwhile is missed.
+  new Stream({ types, onEvent, onResync: resync, onStatus: status }).start();
   try {
     await loadRooms();
   } catch (error) {
     report(error);
     return;
   }
-  stream.start();
   const chatroomId = document.body.dataset.chatroom;
   if (chatroomId) await openRoom(chatroomId);
   else showRoom(false);

@@ -1,31 +1,10 @@
 // The live part: the server's event stream (/api/v1/events), resumed by its cursor after every drop, so that
 // nothing is missed or doubled; a `resync` event means the cursor is too old and everything is read again.
 
-const TYPES = [
-  "message.posted",
-  "message.edited",
-  "message.deleted",
-  "message.hidden",
-  "message.unhidden",
-  "participant.joined",
-  "participant.left",
-  "participant.removed",
-  "participant.banned",
-  "participant.unbanned",
-  "participant.role_changed",
-  "chatroom.renamed",
-  "channel.created",
-  "channel.changed",
-  "channel.grant_changed",
-  "grant.set",
-  "grant.cleared",
-  "presence.changed",
-  "presence.online",
-  "read_marker.moved",
-];
 
 export class Stream {
-  constructor({ onEvent, onResync, onStatus }) {
+  constructor({ types, onEvent, onResync, onStatus }) {
+    this.types = types; // every event type the server sends (the page lists them)
     this.onEvent = onEvent;
     this.onResync = onResync;
     this.onStatus = onStatus;
@@ -33,6 +12,7 @@ export class Stream {
     this.source = null;
     this.delay = 1000;
     this.timer = null;
+    this.connections = 0;
   }
 
   start() {
@@ -46,9 +26,14 @@ export class Stream {
     const url = this.cursor ? `/api/v1/events?cursor=${encodeURIComponent(this.cursor)}` : "/api/v1/events";
     const source = new EventSource(url, { withCredentials: true });
     this.source = source;
+    // Reconnecting with no cursor (none was seen yet) starts from now: read everything again, so that nothing
+    // that happened while the stream was away is missed.
+    const blind = this.connections > 0 && !this.cursor;
+    this.connections += 1;
     source.addEventListener("open", () => {
       this.delay = 1000;
       this.onStatus("");
+      if (blind) this.onResync();
     });
     source.addEventListener("error", () => {
       this.onStatus("Reconnecting…");
@@ -56,12 +41,12 @@ export class Stream {
       if (source.readyState === EventSource.CLOSED) this.reconnectSoon(this.delay);
     });
     const handle = (event) => this.handle(event);
-    for (const type of TYPES) source.addEventListener(type, handle);
+    for (const type of this.types) source.addEventListener(type, handle);
     source.addEventListener("message", handle);
     source.addEventListener("resync", async (event) => {
+      // The server's cursor of now: reload everything, then follow on from there.
       this.remember(event);
       source.close();
-      this.cursor = null;
       await this.onResync();
       this.reconnectSoon(0);
     });
