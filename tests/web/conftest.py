@@ -11,7 +11,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from chat.models import User
 from tests.web.browser import CHROMIUM, CHROMIUM_FLAGS
 
-
 # The machine running the suite is busy with the rest of it: waits are generous, never a measure of speed.
 expect.set_options(timeout=15_000)
 
