@@ -87,10 +87,24 @@ def test_losing_w_disables_the_composer_when_the_permission_event_arrives(open_a
     channel = chatroom.channels.get(is_default=True)
     grant_set(channel=channel, user=member, r=True, w=False, x=False, actor=owner)
 
-    send(page, "channel.permissions_changed", "e2", chatroom, {"id": str(channel.pk), "chatroom": str(chatroom.pk)})
+    shown = {"id": str(channel.pk), "chatroom": str(chatroom.pk), "name": "default", "public": True}
+    permissions = {"r": True, "w": False, "x": False}
+    send(page, "channel.permissions_changed", "e2", chatroom, {**shown, "is_default": True, "permissions": permissions})
 
     expect(page.get_by_role("textbox", name="Message")).to_be_disabled()
     expect(page.get_by_text(re.compile("may read #default but not write"))).to_be_visible()
+
+
+def test_a_channel_one_may_no_longer_read_goes_away(open_as, owner, member, chatroom):
+    hidden = channel_create(chatroom=chatroom, name="soon-private", public=True)
+    page, _console = open_faked(open_as, member, chatroom)
+    channels = page.get_by_role("navigation", name="Channels")
+    expect(channels.get_by_role("button", name=re.compile("soon-private"))).to_have_count(1)
+
+    gone = {"id": str(hidden.pk), "chatroom": str(chatroom.pk), "permissions": {"r": False, "w": False, "x": False}}
+    send(page, "channel.changed", "e4", chatroom, gone)
+
+    expect(channels.get_by_role("button", name=re.compile("soon-private"))).to_have_count(0)
 
 
 def test_a_message_of_another_channel_neither_shows_nor_marks_read(open_as, owner, member, chatroom):

@@ -735,12 +735,6 @@ function reloadRoomsSoon() {
   roomsTimer = setTimeout(() => loadRooms().catch(() => {}), 1000);
 }
 
-let participantsTimer = null;
-function reloadParticipantsSoon() {
-  clearTimeout(participantsTimer);
-  participantsTimer = setTimeout(() => reloadParticipants().catch(() => {}), 300);
-}
-
 function onEvent(type, data, chatroomId) {
   const here = state.room && state.room.id === chatroomId;
   const onScreen = here && state.channel && data && data.channel === state.channel.id;
@@ -778,27 +772,41 @@ function onEvent(type, data, chatroomId) {
       loadRooms().then(() => {
         if (here) {
           state.room = state.rooms.find((r) => r.id === chatroomId) || state.room;
-          reloadChannels(chatroomId);
+          renderChannels();
         }
       });
-    } else if (here) {
-      reloadParticipantsSoon();
     }
+    if (here) applyParticipant(type, data);
   } else if (kind === "channel") {
-    if (here) reloadChannels(chatroomId);
+    if (here) applyChannel(data);
   }
 }
 
-function reloadChannels(chatroomId) {
-  all("channels/", { chatroom: chatroomId }).then((channels) => {
-    if (!state.room || state.room.id !== chatroomId) return;
-    state.channels = channels;
-    const current = state.channel && channels.find((c) => c.id === state.channel.id);
-    if (current) state.channel = current;
-    renderChannels();
+// The events carry the changed rows as v1 shows them: applied in place, with nothing read again.
+function applyParticipant(type, data) {
+  const others = state.participants.filter((p) => p.id !== data.id);
+  const gone = type === "participant.left" || (type === "participant.banned" && !isModerator());
+  state.participants = gone ? others : [...others, { presence: "none", ...data }];
+  renderParticipants();
+}
+
+function applyChannel(data) {
+  const known = state.channels.find((c) => c.id === data.id);
+  if (!data.permissions || !data.permissions.r) {
+    state.channels = state.channels.filter((c) => c.id !== data.id);
+  } else if (known) {
+    Object.assign(known, data);
+  } else {
+    state.channels.push(data);
+  }
+  const current = state.channel && state.channels.find((c) => c.id === state.channel.id);
+  renderChannels();
+  if (current) {
+    state.channel = current;
     renderComposer();
-    if (!current) openChannel(channels.find((c) => c.is_default) || channels[0] || null);
-  });
+  } else {
+    openChannel(state.channels.find((c) => c.is_default) || state.channels[0] || null);
+  }
 }
 
 async function resync() {
