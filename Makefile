@@ -25,6 +25,7 @@ migrate: $(VENV)/.run-installed
 
 run: migrate
 	$(BIN)/python manage.py ensure_operator
+	@echo "The chat:           http://127.0.0.1:$(PORT)/"
 	@echo "The admin:          http://127.0.0.1:$(PORT)/admin/"
 	@echo "The browsable API:  http://127.0.0.1:$(PORT)/api/v1/  (Teahaz: /api/v0/, Origam: /chatrooms/Chat/; log in first)"
 	@echo "The API docs:       http://127.0.0.1:$(PORT)/api/docs/  (ReDoc: /api/redoc/, the schema: /api/schema/)"

@@ -1,7 +1,8 @@
 """The web client on a slow phone's budget, and its screenshots, from a real browser against a production server.
 
-`make bench-web` measures, in Debian's chromium driven by Playwright, against gunicorn with the production
-settings (debug off, WhiteNoise serving the compressed static files that `collectstatic` made):
+`make bench-web` measures, in Debian's chromium driven by Playwright, against the production settings (debug
+off, WhiteNoise serving the compressed static files that `collectstatic` made) under uvicorn, which serves the
+pages and the event stream together:
 
 - the bytes of a chatroom's first load as they crossed the wire (compressed), without avatars: the page, its
   scripts and styles, and the API answers it reads; the budget is 150 KB;
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.servers import app_env, gunicorn, manage
+from tests.servers import app_env, manage, uvicorn
 from tests.web.browser import CHROMIUM, CHROMIUM_FLAGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +70,7 @@ print(room.pk)
 
 @contextmanager
 def seeded_server(messages: int) -> Iterator[tuple[str, str]]:
-    """gunicorn on a fresh SQLite database with a chatroom of `messages` messages: (base URL, chatroom id)."""
+    """uvicorn on a fresh SQLite database with a chatroom of `messages` messages: (base URL, chatroom id)."""
     with tempfile.TemporaryDirectory(prefix="chatsite-web-") as folder:
         env = app_env(
             DATABASE_URL=f"sqlite:///{folder}/db.sqlite3",
@@ -79,7 +80,8 @@ def seeded_server(messages: int) -> Iterator[tuple[str, str]]:
         manage("collectstatic", "--noinput", env=env)
         seed = SEED.replace("PASSWORD", repr(PASSWORD)).replace("COUNT", str(messages))
         chatroom_id = manage("shell", "-c", seed, env=env).stdout.strip().splitlines()[-1]
-        with gunicorn(env, workers=2) as server:
+        # uvicorn serves the pages, the API and the event stream alike, so the page is live as in production.
+        with uvicorn(env) as server:
             yield server.url, chatroom_id
 
 

@@ -64,17 +64,12 @@ class Server:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, workers: int = 1) -> Iterator[Server]:
-    """Gunicorn with deploy/gunicorn.conf.py on a free port; stopped (and its log kept) on exit."""
-    port = free_port()
+def _serving(name: str, command: list[str], env: dict[str, str], port: int) -> Iterator[Server]:
+    """Runs a server command until /healthz answers; stopped (SIGTERM, then SIGKILL) and its log kept on exit."""
     with tempfile.TemporaryDirectory() as folder:
-        log = Path(folder) / "gunicorn.log"
+        log = Path(folder) / f"{name}.log"
         with log.open("wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "-w", str(workers),
-                 "-b", f"127.0.0.1:{port}", "chatsite.wsgi"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log)
         try:
             deadline = time.monotonic() + 30
@@ -85,16 +80,37 @@ def gunicorn(env: dict[str, str], *, workers: int = 1) -> Iterator[Server]:
                 except OSError:
                     pass
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start:\n{server.output()}")
+                    raise RuntimeError(f"{name} did not start:\n{server.output()}")
                 time.sleep(0.1)
             yield server
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], *, workers: int = 1) -> Iterator[Server]:
+    """Gunicorn with deploy/gunicorn.conf.py on a free port."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "-w", str(workers),
+               "-b", f"127.0.0.1:{port}", "chatsite.wsgi"]  # fmt: skip
+    with _serving("gunicorn", command, env, port) as server:
+        yield server
+
+
+@contextmanager
+def uvicorn(env: dict[str, str], *, port: int | None = None) -> Iterator[Server]:
+    """`uvicorn chatsite.asgi:application` as deploy/ runs it (the event stream's server), on a free port."""
+    port = port or free_port()
+    command = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
+               "--timeout-graceful-shutdown", "2", "--no-access-log", "chatsite.asgi:application"]  # fmt: skip
+    with _serving("uvicorn", command, env, port) as server:
+        yield server
 
 
 @dataclass

@@ -3,7 +3,8 @@
 import httpx
 import pytest
 
-from tests.events.live import stream_env, unique_channel, uvicorn
+from tests.events.live import stream_env, unique_channel
+from tests.servers import uvicorn
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -1,23 +1,17 @@
 """Real ASGI servers (uvicorn, as in production) on the test database, and a client of their event stream."""
 
 import json
-import subprocess
-import sys
-import tempfile
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TypeVar
 
 import httpx
 from django.db import connection
 
 from chat.models import Chatroom, User
-from tests.servers import ROOT, Server, app_env, free_port, get
+from tests.servers import app_env
 
 T = TypeVar("T")
 
@@ -62,41 +56,6 @@ def stream_env(*, channel: str, redis_url: str = "", **extra: str) -> dict[str, 
 
 def unique_channel() -> str:
     return f"chatsite-test-events-{uuid.uuid4().hex}"
-
-
-@contextmanager
-def uvicorn(env: dict[str, str], *, port: int | None = None) -> Iterator[Server]:
-    """`uvicorn chatsite.asgi:application` as deploy/ runs it, on a free port; stopped (SIGTERM) on exit."""
-    port = port or free_port()
-    with tempfile.TemporaryDirectory() as folder:
-        log = Path(folder) / "uvicorn.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
-                 "--timeout-graceful-shutdown", "2", "--no-access-log", "chatsite.asgi:application"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log)
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if get(f"{server.url}/healthz")[0] == 200:
-                        break
-                except OSError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"uvicorn did not start:\n{server.output()}")
-                time.sleep(0.1)
-            yield server
-        finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
 
 
 @dataclass

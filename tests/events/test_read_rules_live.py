@@ -6,7 +6,8 @@ import pytest
 from chat.models import Participant
 from chat.services.chatrooms import channel_create, chatroom_create
 from invites.services import invite_create
-from tests.events.live import EventStream, World, post, posted_body, stream_env, unique_channel, uvicorn
+from tests.events.live import EventStream, World, post, posted_body, stream_env, unique_channel
+from tests.servers import uvicorn
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -13,8 +13,8 @@ import httpx
 import pytest
 import redis
 
-from tests.events.live import EventStream, post, posted_body, stream_env, unique_channel, uvicorn
-from tests.servers import free_port
+from tests.events.live import EventStream, post, posted_body, stream_env, unique_channel
+from tests.servers import free_port, uvicorn
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -14,8 +14,8 @@ from chat.models import Chatroom, Message, Participant, User
 from chat.services.chatrooms import chatroom_create
 from chat.services.messages import message_post
 from chat.services.participants import participant_add
-from tests.events.live import stream_env, unique_channel, uvicorn
-from tests.servers import Server, app_env, manage
+from tests.events.live import stream_env, unique_channel
+from tests.servers import Server, app_env, manage, uvicorn
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
