@@ -159,6 +159,42 @@ def test_a_message_with_script_in_it_runs_nothing(open_as, owner, member, chatro
     assert console.problems() == []
 
 
+def test_html_with_script_is_shown_sanitised_and_runs_nothing(open_as, owner, member, chatroom):
+    access = access_of(Participant.objects.get(user=member, chatroom=chatroom))
+    body = '<p>look <b>here</b><img src=x onerror="document.title=1"><script>document.title=2</script></p>'
+    message_post(access=access, channel_id=access.default_channel.id, body=body, fmt=Message.Format.HTML)
+    page, console = open_as(owner, f"/chat/{chatroom.pk}/")
+    composer_ready(page)
+
+    shown = articles(page).filter(has_text="look here")
+    expect(shown.locator("b")).to_have_text("here")  # the server's sanitised HTML is HTML
+    page.wait_for_timeout(300)
+    assert page.title() == "Tea room · chatsite"
+    assert shown.locator("script, [onerror]").count() == 0
+    assert console.problems() == []
+
+
+def test_names_with_markup_are_shown_as_text(open_as, owner, chatroom, make_user):
+    from chat.services.chatrooms import chatroom_rename
+    from chat.services.participants import participant_add
+
+    chatroom_rename(chatroom=chatroom, name='<img src=x onerror="document.title=1">Tea')
+    guest = make_user("guest", display_name="<b>Bold</b> <script>document.title=2</script>")
+    participant_add(chatroom=chatroom, user=guest)
+    post(guest, chatroom, "hello")
+    page, _console = open_as(owner, f"/chat/{chatroom.pk}/")
+    composer_ready(page)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text('<img src=x onerror="document.title=1">Tea')
+    expect(page.get_by_role("list", name="Participants")).to_contain_text("<b>Bold</b>")
+    expect(articles(page).filter(has_text="hello").locator(".author")).to_have_text(
+        "<b>Bold</b> <script>document.title=2</script>"
+    )
+    assert page.locator("main img, main b, aside b").count() == 0
+    page.wait_for_timeout(300)
+    assert page.title() == '<img src=x onerror="document.title=1">Tea · chatsite'  # as text, untouched by script
+
+
 def test_new_chatroom_rename_and_leave(open_as, owner, member):
     page, _console = open_as(member, "/")
     page.get_by_role("button", name="New chatroom").click()

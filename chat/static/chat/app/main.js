@@ -132,10 +132,20 @@ async function openRoom(chatroomId, { push = false } = {}) {
   $("room-name").textContent = room.name;
   showRoom(true);
   closeSearch();
-  const [channels, participants] = await Promise.all([
-    all("channels/", { chatroom: chatroomId }),
-    all("participants/", { chatroom: chatroomId }),
-  ]);
+  let channels, participants;
+  try {
+    [channels, participants] = await Promise.all([
+      all("channels/", { chatroom: chatroomId }),
+      all("participants/", { chatroom: chatroomId }),
+    ]);
+  } catch (error) {
+    // A server that is briefly unavailable (a restart, its database busy): say so, and try again shortly.
+    report(error);
+    setTimeout(() => {
+      if (state.room && state.room.id === chatroomId) openRoom(chatroomId);
+    }, 2000);
+    return;
+  }
   if (!state.room || state.room.id !== chatroomId) return; // another chatroom was opened meanwhile
   state.channels = channels;
   state.participants = participants;
