@@ -56,8 +56,11 @@ def _commit_notice(*, using: str | None = None) -> _CommitNotice:
     return notice
 
 
-def events_record(*, events: Iterable[EventSpec]) -> None:
+def events_record(*, events: Iterable[EventSpec], wake_user_ids: Iterable[uuid.UUID] = ()) -> None:
     """Writes events in the current transaction (one INSERT), and has `events_committed` sent once it commits.
+
+    `wake_user_ids` are named in the notice too: users whose chatrooms just changed (they joined one), so that
+    their open streams look at their chatrooms again at once instead of at their next heartbeat.
 
     Every service of chat/ and invites/ that changes what a client may be told calls this (or `event_record`)
     inside its own transaction, so a change and its event commit together or not at all.
@@ -82,6 +85,7 @@ def events_record(*, events: Iterable[EventSpec]) -> None:
         else:
             Event.objects.bulk_create(rows)
         notice = _commit_notice()
+        notice.user_ids.update(wake_user_ids)
         for spec in specs:
             if spec.user_id is not None:
                 notice.user_ids.add(spec.user_id)
@@ -163,11 +167,13 @@ def participant_event_record(*, type: str, participant: Participant, tell_them: 
         specs.append(
             EventSpec(type=type, chatroom_id=participant.chatroom_id, user_id=participant.user_id, payload=payload)
         )
-    events_record(events=specs)
+    joined = type == Event.Type.PARTICIPANT_JOINED
+    events_record(events=specs, wake_user_ids=[participant.user_id] if joined else [])
 
 
 def participants_joined_record(*, participants: Iterable[Participant]) -> None:
     """The `participant.joined` events of several participants at once (a new chatroom's), in one INSERT."""
+    participants = list(participants)
     events_record(
         events=[
             EventSpec(
@@ -176,7 +182,8 @@ def participants_joined_record(*, participants: Iterable[Participant]) -> None:
                 payload=participant_payload(participant),
             )
             for participant in participants
-        ]
+        ],
+        wake_user_ids=[participant.user_id for participant in participants],
     )
 
 

@@ -21,9 +21,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def live_env(channel: str) -> dict[str, str]:
-    # The server signs and checks sessions with the test's own secret, so the test can log people in; a stream
-    # takes up a chatroom it was added to at its next heartbeat, kept short here.
-    return stream_env(channel=channel, DJANGO_SECRET_KEY=settings.SECRET_KEY, CHAT_EVENTS_HEARTBEAT_SECONDS="4")
+    # The server signs and checks sessions with the test's own secret, so the test can log people in.
+    return stream_env(channel=channel, DJANGO_SECRET_KEY=settings.SECRET_KEY)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from chat.exceptions import Invalid
 from chat.models import Participant
 from chat.services.chatrooms import chatroom_create
 from chat.services.messages import message_post
+from chat.services.participants import participant_add
 from tests.access import access_of
 from tests.chat.events.conftest import of_type, read_all
 
@@ -234,3 +235,19 @@ def test_a_reader_following_concurrent_posters_gets_every_event_once(owner, memb
     for number in range(6):
         own = [body for body in read if body.startswith(f"p{number}-")]
         assert own == [f"p{number}-{index}" for index in range(per_poster)]
+
+
+def test_a_join_names_the_newcomer_in_the_notice_so_their_streams_follow_at_once(owner, outsider, chatroom):
+    sent: list[frozenset] = []
+
+    def receive(**kwargs) -> None:
+        sent.append(kwargs["user_ids"])
+
+    events_committed.connect(receive)
+    try:
+        participant_add(chatroom=chatroom, user=outsider)
+        created = chatroom_create(creator=owner, name="with a friend", invite_users=[outsider])
+    finally:
+        events_committed.disconnect(receive)
+
+    assert created.pk and outsider.pk in sent[0] and outsider.pk in sent[-1]
