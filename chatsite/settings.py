@@ -144,6 +144,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable database host fails fast (then 503) instead of hanging a worker until its timeout.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+# The hottest reads run hand-written statements that PostgreSQL prepares once per connection (chat/sql.py);
+# behind PgBouncer's transaction pooling, turn the preparing off. CHAT_HOT_SQL=False runs the ORM's queries.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+CHAT_HOT_SQL = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Persistent connections buy nothing on SQLite; a busy timeout avoids spurious lock errors.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

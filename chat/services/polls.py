@@ -14,16 +14,16 @@ from django.utils import timezone
 from chat.access import RoomAccess
 from chat.selectors.chatrooms import participants_with_presence
 from chat.selectors.memberships import unread_count
-from chat.selectors.messages import default_channel_page, mentions_by_message
+from chat.selectors.messages import default_channel_page
 from chat.services.presence import read_marker_move
 
 
 @dataclass(frozen=True, slots=True)
 class Poll:
-    """The answer to a poll, as plain data: message rows, whom they mention, the unread count, the participants."""
+    """The answer to a poll, as plain data: message rows (with whom each mentions), the unread count, the
+    participants."""
 
     messages: list[dict]
-    mentions: dict[uuid.UUID, list[dict]]
     unread: int
     participants: list[dict]
 
@@ -41,7 +41,6 @@ def chatroom_poll(*, access: RoomAccess, limit: int, after: uuid.UUID | None, be
             unread = 0
     return Poll(
         messages=rows,
-        mentions=mentions_by_message(message_ids=[row["id"] for row in rows]),
         unread=unread_count(access=access) if unread is None else unread,
         participants=participants_with_presence(chatroom_id=access.chatroom.pk, now=timezone.now()),
     )

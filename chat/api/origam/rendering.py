@@ -59,8 +59,8 @@ def _message_json(
     }
 
 
-def messages_json(rows: Iterable[Mapping], mentions: Mapping[uuid.UUID, list[dict]]) -> list[dict]:
-    """Messages from rows of `message_page` and the map of `mentions_by_message`."""
+def messages_json(rows: Iterable[Mapping]) -> list[dict]:
+    """Messages from rows of `message_page`, which carry whom each mentions."""
     return [
         _message_json(
             message_id=row["id"],
@@ -69,7 +69,7 @@ def messages_json(rows: Iterable[Mapping], mentions: Mapping[uuid.UUID, list[dic
             kind=row["kind"],
             sent_at=row["sent_at"],
             html=row["html"],
-            mentions=mentions.get(row["id"], ()),
+            mentions=row["mentions"],
         )
         for row in rows
     ]

@@ -68,10 +68,6 @@ class OrigamViewSet(viewsets.ViewSetMixin, OrigamView):
     """Origam endpoints grouped as the actions of one ViewSet."""
 
 
-def _messages_json(rows: list[dict]) -> list[dict]:
-    return rendering.messages_json(rows, mentions_by_message(message_ids=[row["id"] for row in rows]))
-
-
 def _info_json(*, access: RoomAccess, unread: int | None = None) -> dict:
     """The Info of the chatroom; `unread` when the caller already knows it (else it is counted)."""
     chatroom = access.chatroom
@@ -180,7 +176,7 @@ class ChatroomViewSet(OrigamViewSet):
             after=query.get("afterIdIncluding"),
             before=query.get("beforeIdIncluding"),
         )
-        return Response(_messages_json(rows))
+        return Response(rendering.messages_json(rows))
 
     @extend_schema(request=MessagePostSerializer, responses=MessageSerializer)
     @messages.mapping.post
@@ -311,7 +307,7 @@ class ChatroomViewSet(OrigamViewSet):
         )
         return Response(
             {
-                "messages": rendering.messages_json(poll.messages, poll.mentions),
+                "messages": rendering.messages_json(poll.messages),
                 "info": _info_json(access=access, unread=poll.unread),
                 "participants": rendering.participants_json(poll.participants),
                 "localUser": rendering.user_of(access.user),

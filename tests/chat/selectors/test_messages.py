@@ -149,18 +149,20 @@ def test_rows_carry_what_both_protocols_render(chatroom, default, member):
 
 
 @pytest.mark.parametrize("count", [3, 60])
-def test_message_page_is_one_query(chatroom, default, count, django_assert_num_queries):
+def test_message_page_is_one_query(chatroom, default, count, django_assert_num_queries, is_postgres):
     for number in range(count):
         add(chatroom, default, f"n{number}", at=T0 + timedelta(seconds=number))
     access = owners_access(chatroom)
-    with django_assert_num_queries(1):
+    # PostgreSQL folds the mentions into the page's statement; elsewhere they take a second query.
+    with django_assert_num_queries(1 if is_postgres else 2):
         rows = message_page(access=access, channels=[access.default_channel], limit=50, keep="newest")
     assert len(rows) == min(50, count + 1)
+    assert all(row["mentions"] == [] for row in rows)
 
 
-def test_message_anchors(chatroom, default, history, owner, django_assert_num_queries):
+def test_message_anchors(chatroom, default, history, owner, django_assert_num_queries, is_postgres):
     access = owners_access(chatroom)
-    with django_assert_num_queries(1):  # the anchor is resolved inside the page's query
+    with django_assert_num_queries(1 if is_postgres else 2):  # the anchor is resolved inside the page's query
         assert texts(message_page(access=access, limit=2, keep="oldest", after=history[1].pk)) == ["m1", "m2"]
     message_hide(message=history[1], actor=owner, reason="")
     # A hidden message still anchors a page.
