@@ -11,15 +11,17 @@ from one hand-written statement or from a cache.
 
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal, TypeVar
 
 from django.db.models import FilteredRelation, Model, Q
 
 from chat.caches import access_key, room_version_key, versioned
 from chat.exceptions import Code, Forbidden, NotFound, NotParticipant
-from chat.models import Channel, Chatroom, Participant, User
+from chat.models import Channel, ChannelGrant, Chatroom, Participant, User
 from chat.permissions import ChannelAccess, effective_permissions
 from chat.services.presence import presence_touch
+from chat.sql import fetch_rows, hot_sql_enabled
 
 Need = Literal["r", "w", "x"]
 M = TypeVar("M", bound=Model)
@@ -107,20 +109,10 @@ def chatroom_access(*, user: User, chatroom_id: uuid.UUID) -> RoomAccess:
     A chatroom that does not exist is not found; one the caller is not in (or is banned from) raises
     NotParticipant. Nothing is written: adapters enter with `chatroom_enter`, which also records presence.
     """
-    rows = list(
-        Channel.objects.filter(chatroom_id=chatroom_id)
-        .annotate(
-            my_grant=FilteredRelation("grants", condition=Q(grants__user_id=user.pk)),
-            me=FilteredRelation("chatroom__participants", condition=Q(chatroom__participants__user_id=user.pk)),
-        )
-        .order_by("created_at", "id")
-        .values_list(
-            *_CHANNEL_FIELDS,
-            *_GRANT_FIELDS,
-            *(f"me__{field}" for field in _PARTICIPANT_FIELDS),
-            *(f"chatroom__{field}" for field in _CHATROOM_FIELDS),
-        )
-    )
+    if hot_sql_enabled(Channel):
+        rows = _access_rows_sql(user_id=user.pk, chatroom_id=chatroom_id)
+    else:
+        rows = _access_rows(user_id=user.pk, chatroom_id=chatroom_id)
     if not rows:
         # Every chatroom has its default channel; one without any channel is entered the long way.
         return _access_without_channels(user=user, chatroom_id=chatroom_id)
@@ -144,6 +136,47 @@ def chatroom_access(*, user: User, chatroom_id: uuid.UUID) -> RoomAccess:
         cr, cw, cx = effective_permissions(role=participant.role, public=public, grant=grant)
         channels.append(ChannelAccess(channel_id, name, public, is_default, cr, cw, cx))
     return RoomAccess(participant=participant, chatroom=chatroom, channels=tuple(channels))
+
+
+def _access_rows(*, user_id: uuid.UUID, chatroom_id: uuid.UUID) -> list[tuple]:
+    """Every channel of the chatroom with the caller's grant, membership and the chatroom, through the ORM."""
+    return list(
+        Channel.objects.filter(chatroom_id=chatroom_id)
+        .annotate(
+            my_grant=FilteredRelation("grants", condition=Q(grants__user_id=user_id)),
+            me=FilteredRelation("chatroom__participants", condition=Q(chatroom__participants__user_id=user_id)),
+        )
+        .order_by("created_at", "id")
+        .values_list(
+            *_CHANNEL_FIELDS,
+            *_GRANT_FIELDS,
+            *(f"me__{field}" for field in _PARTICIPANT_FIELDS),
+            *(f"chatroom__{field}" for field in _CHATROOM_FIELDS),
+        )
+    )
+
+
+@cache
+def _access_statement() -> str:
+    """The same rows as `_access_rows`, as one hand-written statement (PostgreSQL, prepared; see chat/sql.py)."""
+    channels, chatrooms = Channel._meta.db_table, Chatroom._meta.db_table
+    grants, participants = ChannelGrant._meta.db_table, Participant._meta.db_table
+    columns = [
+        *(f"c.{field}" for field in _CHANNEL_FIELDS),
+        *(f"g.{field.split('__')[1]}" for field in _GRANT_FIELDS),
+        *(f"p.{Participant._meta.get_field(field).column}" for field in _PARTICIPANT_FIELDS),
+        *(f"r.{Chatroom._meta.get_field(field).column}" for field in _CHATROOM_FIELDS),
+    ]
+    return (
+        f"SELECT {', '.join(columns)} FROM {channels} c JOIN {chatrooms} r ON r.id = c.chatroom_id "
+        f"LEFT JOIN {grants} g ON g.channel_id = c.id AND g.user_id = %(user)s "
+        f"LEFT JOIN {participants} p ON p.chatroom_id = r.id AND p.user_id = %(user)s "
+        "WHERE c.chatroom_id = %(chatroom)s ORDER BY c.created_at, c.id"
+    )
+
+
+def _access_rows_sql(*, user_id: uuid.UUID, chatroom_id: uuid.UUID) -> list[tuple]:
+    return fetch_rows(Channel, _access_statement(), {"user": user_id, "chatroom": chatroom_id})
 
 
 def _loaded(model: type[M], values: dict[str, Any]) -> M:

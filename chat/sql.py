@@ -94,6 +94,13 @@ def _timezone_check(connection: Any, cursor: Any) -> None:
         register_tzloader(connection.timezone, cursor)
 
 
+def fetch_rows(model: type[Model], sql: str, params: Sequence[Any] | Mapping[str, Any]) -> list[tuple]:
+    """The rows of a hand-written statement, as tuples."""
+    with hot_cursor(model) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def fetch_dicts(
     model: type[Model], sql: str, params: Sequence[Any] | Mapping[str, Any], names: Sequence[str]
 ) -> list[dict[str, Any]]:

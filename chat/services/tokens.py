@@ -4,6 +4,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +16,7 @@ from chat.exceptions import Code, Invalid
 from chat.limits import TOKEN_MAX_LENGTH, TOKEN_NAME_MAX_LENGTH
 from chat.models import AuthToken, Chatroom, User
 from chat.services.moderation import moderation_log_add
+from chat.sql import fetch_rows, hot_sql_enabled
 from chat.text import is_storable
 
 # The longest life an operator may give a bearer token (the admin's form and manage.py issue_token).
@@ -54,6 +56,8 @@ def token_check(*, raw: str, chatroom_id: uuid.UUID | None = None, fresh: bool =
     key_hash = token_hash(raw)
 
     def stored() -> AuthToken | None:
+        if hot_sql_enabled(AuthToken):
+            return _stored_sql(key_hash=key_hash)
         token = AuthToken.objects.valid().select_related("user").filter(key_hash=key_hash).first()
         return token if token is not None and token.user.is_active else None
 
@@ -68,6 +72,33 @@ def token_check(*, raw: str, chatroom_id: uuid.UUID | None = None, fresh: bool =
         return None
     if chatroom_id is not None and token.chatroom_id != chatroom_id:
         return None
+    return token
+
+
+@cache
+def _stored_statement() -> str:
+    """`AuthToken.objects.valid()` of one hash, with its active user, as one hand-written statement (PostgreSQL,
+    prepared; see chat/sql.py). A test compares it with the ORM's query."""
+    tokens, users = AuthToken._meta.db_table, User._meta.db_table
+    columns = [f"t.{field.column}" for field in _TOKEN_FIELDS] + [f"u.{field.column}" for field in _USER_FIELDS]
+    return (
+        f"SELECT {', '.join(columns)} FROM {tokens} t JOIN {users} u ON u.id = t.user_id "
+        "WHERE t.key_hash = %(key_hash)s AND t.revoked_at IS NULL AND t.expires_at > %(now)s AND u.is_active"
+    )
+
+
+_TOKEN_FIELDS = AuthToken._meta.concrete_fields
+_USER_FIELDS = User._meta.concrete_fields
+
+
+def _stored_sql(*, key_hash: str) -> AuthToken | None:
+    rows = fetch_rows(AuthToken, _stored_statement(), {"key_hash": key_hash, "now": timezone.now()})
+    if not rows:
+        return None
+    width = len(_TOKEN_FIELDS)
+    db = AuthToken.objects.db
+    token = AuthToken.from_db(db, [field.attname for field in _TOKEN_FIELDS], rows[0][:width])
+    token.user = User.from_db(db, [field.attname for field in _USER_FIELDS], rows[0][width:])
     return token
 
 
