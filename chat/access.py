@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal, TypeVar
 
-from django.db.models import FilteredRelation, Model, Q
+from django.db.models import Field, FilteredRelation, Model, Q
 
 from chat.caches import access_key, room_version_key, versioned
 from chat.exceptions import Code, Forbidden, NotFound, NotParticipant
@@ -156,6 +156,12 @@ def _access_rows(*, user_id: uuid.UUID, chatroom_id: uuid.UUID) -> list[tuple]:
     )
 
 
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column is not None
+    return field.column
+
+
 @cache
 def _access_statement() -> str:
     """The same rows as `_access_rows`, as one hand-written statement (PostgreSQL, prepared; see chat/sql.py)."""
@@ -164,8 +170,8 @@ def _access_statement() -> str:
     columns = [
         *(f"c.{field}" for field in _CHANNEL_FIELDS),
         *(f"g.{field.split('__')[1]}" for field in _GRANT_FIELDS),
-        *(f"p.{Participant._meta.get_field(field).column}" for field in _PARTICIPANT_FIELDS),
-        *(f"r.{Chatroom._meta.get_field(field).column}" for field in _CHATROOM_FIELDS),
+        *(f"p.{_column(Participant, field)}" for field in _PARTICIPANT_FIELDS),
+        *(f"r.{_column(Chatroom, field)}" for field in _CHATROOM_FIELDS),
     ]
     return (
         f"SELECT {', '.join(columns)} FROM {channels} c JOIN {chatrooms} r ON r.id = c.chatroom_id "
