@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeVar
 
 from django.db.models import Field, FilteredRelation, Model, Q
 
-from chat.caches import access_key, room_version_key, versioned
+from chat.caches import access_key, model_copy, room_version_key, versioned
 from chat.exceptions import Code, Forbidden, NotFound, NotParticipant
 from chat.models import Channel, ChannelGrant, Chatroom, Participant, User
 from chat.permissions import ChannelAccess, effective_permissions
@@ -203,6 +203,13 @@ def _access_without_channels(*, user: User, chatroom_id: uuid.UUID) -> RoomAcces
     return RoomAccess(participant=participant, chatroom=participant.chatroom, channels=())
 
 
+def _access_copy(access: RoomAccess) -> RoomAccess:
+    """An access whose participant and chatroom a request may change without changing anyone else's."""
+    participant, chatroom = model_copy(access.participant), model_copy(access.chatroom)
+    participant.user, participant.chatroom = access.participant.user, chatroom
+    return RoomAccess(participant=participant, chatroom=chatroom, channels=access.channels)
+
+
 def chatroom_enter(*, user: User, chatroom_id: uuid.UUID, fresh: bool = False) -> RoomAccess:
     """The way in for every request inside a chatroom: the caller's access (else raises), marked present.
 
@@ -218,6 +225,7 @@ def chatroom_enter(*, user: User, chatroom_id: uuid.UUID, fresh: bool = False) -
             key=access_key(user_id=user.pk, chatroom_id=chatroom_id),
             version_key=room_version_key(chatroom_id),
             build=lambda: chatroom_access(user=user, chatroom_id=chatroom_id),
+            copy=_access_copy,
         )
         assert cached is not None  # chatroom_access answers an access or raises
         access = cached

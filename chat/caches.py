@@ -2,11 +2,14 @@
 
 Every entry is stored beside the version it was built under; a version key names what the entry depends on (a
 chatroom, a token) and gets a new random value from the service that changes that thing (at once and again after
-commit). A read fetches
-the entry and the current version in one cache round trip and answers the entry only when the two agree, so:
+commit). A read fetches the entry and the current version in one cache round trip and answers the entry only
+when the two agree, so:
 
 - with a shared cache (`REDIS_URL`), a change takes effect at once in every process;
 - with the per-process cache, another process answers its own entry for at most CHAT_ACCESS_CACHE_SECONDS.
+
+Each process keeps a copy of the entries it read (`_copies`) and, while the version and the entry's stamp in
+the cache still match it, answers that copy without fetching and unpickling the entry again.
 
 The version is read before the database, so an entry built from rows that a writer changed in the meantime
 carries the old version and is refused by the next read. Caches never outvote the database: writes (any request
@@ -15,11 +18,13 @@ but GET, HEAD and OPTIONS) authenticate and enter from the database, and `0` tur
 
 import uuid
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Model
+from django.db.models.base import ModelState
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -65,22 +70,72 @@ def participants_key(chatroom_id: uuid.UUID) -> str:
     return f"chat:participants:{chatroom_id}"
 
 
-def versioned(*, key: str, version_key: str, build: Callable[[], T | None]) -> T | None:
-    """The entry under `key` if it was built under the current version, else `build()` (stored unless None)."""
+M = TypeVar("M", bound="Model")
+
+
+def model_copy(instance: M) -> M:
+    """A shallow copy of a model instance: its own field values and state (what `copy.copy` gives, for less)."""
+    state = ModelState()
+    state.__dict__.update(instance._state.__dict__)
+    if "fields_cache" in state.__dict__:
+        state.fields_cache = dict(state.fields_cache)
+    copied = instance.__class__.__new__(instance.__class__)
+    copied.__dict__.update(instance.__dict__)
+    copied._state = state
+    return copied
+
+
+def _stamp_key(key: str) -> str:
+    return f"{key}:stamp"
+
+
+# This process's copies of the entries it read last: (version, stamp, value) by key. A read checks the version and
+# the entry's stamp in the cache (two short strings) and answers its copy while both agree, instead of fetching
+# and unpickling the whole entry (a chatroom's participant list, a user) on every request.
+_copies: dict[str, tuple[str, str, object]] = {}
+_COPIES_MAX = 10_000
+
+
+def _store(key: str, version: str, value: object, *, seconds: int) -> None:
+    """Writes an entry under a new stamp, which tells every process that its copy is not this entry."""
+    stamp = uuid.uuid4().hex
+    cache.set_many({key: (version, stamp, value), _stamp_key(key): stamp}, timeout=seconds)
+    _remember(key, version, stamp, value)
+
+
+def _remember(key: str, version: str, stamp: str, value: object) -> None:
+    if len(_copies) >= _COPIES_MAX:
+        _copies.clear()
+    _copies[key] = (version, stamp, value)
+
+
+def versioned(*, key: str, version_key: str, build: Callable[[], T | None], copy: Callable[[T], T]) -> T | None:
+    """The entry under `key` if it was built under the current version, else `build()` (stored unless None).
+
+    This process keeps the entry it read last and answers `copy(entry)` while the cache says that entry is still
+    current: callers may change what they are given, never the entry kept here.
+    """
     seconds = _entry_seconds()
     if not seconds:
         return build()
+    kept = _copies.get(key)
+    if kept is not None:
+        found = cache.get_many([version_key, _stamp_key(key)])
+        if found.get(version_key) == kept[0] and found.get(_stamp_key(key)) == kept[1]:
+            return copy(cast(T, kept[2]))
     found = cache.get_many([key, version_key])
     version, entry = found.get(version_key), found.get(key)
     if version is not None and entry is not None and entry[0] == version:
-        return entry[1]
+        _remember(key, *entry)
+        return copy(entry[2])
     if version is None:
         # First read since the version was bumped away or expired: give it one, whichever process wins.
         cache.add(version_key, uuid.uuid4().hex, timeout=_VERSION_SECONDS)
         version = cache.get(version_key)
     value = build()
     if value is not None and version is not None:
-        cache.set(key, (version, value), timeout=seconds)
+        _store(key, version, value, seconds=seconds)
+        return copy(value)
     return value
 
 
@@ -119,10 +174,10 @@ def access_refresh(*, participant: "Participant") -> None:
     entry = cache.get(key)
     if entry is None:
         return
-    version, access = entry
+    version, _stamp, access = entry
     access.participant.last_seen_at = participant.last_seen_at
     access.participant.last_read_at = participant.last_read_at
-    cache.set(key, (version, access), timeout=_entry_seconds())
+    _store(key, version, access, seconds=_entry_seconds())
 
 
 def participants_seen(*, chatroom_id: uuid.UUID, user_id: uuid.UUID, last_seen_at: "datetime") -> None:
@@ -137,8 +192,6 @@ def participants_seen(*, chatroom_id: uuid.UUID, user_id: uuid.UUID, last_seen_a
     entry = cache.get(key)
     if entry is None:
         return
-    version, rows = entry
-    for row in rows:
-        if row["user_id"] == user_id:
-            row["last_seen_at"] = last_seen_at
-    cache.set(key, (version, rows), timeout=_entry_seconds())
+    version, _stamp, rows = entry
+    rows = [{**row, "last_seen_at": last_seen_at} if row["user_id"] == user_id else row for row in rows]
+    _store(key, version, rows, seconds=_entry_seconds())

@@ -147,6 +147,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # The hottest reads run hand-written statements that PostgreSQL prepares once per connection (chat/sql.py);
 # behind PgBouncer's transaction pooling, turn the preparing off. CHAT_HOT_SQL=False runs the ORM's queries.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PREPARED_STATEMENTS:
+    # Those statements are written so that one plan serves every value (chat/selectors/messages.py): planning
+    # each run anew, as PostgreSQL chose to for them, cost more than running them. Only they are prepared.
+    _options = DATABASES["default"]["OPTIONS"]
+    _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 CHAT_HOT_SQL = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Persistent connections buy nothing on SQLite; a busy timeout avoids spurious lock errors.

@@ -242,6 +242,10 @@ def _page_statement(*, channels: int, since: bool, until: bool, after: bool, bef
             conditions.append(f"m.sent_at {comparison} {at}")
             conditions.append(f"(m.sent_at, m.id) {comparison} ({at}, %({name})s)")
     direction = "DESC" if newest else "ASC"
+    # The leading column of the index that serves the page, constant under the conditions above, leads the order
+    # too: the rows come in the same order, and a plan made without the parameters' values (a prepared
+    # statement's generic plan) still reads that index from the bound instead of sorting or filtering another.
+    leading = "m.channel_id" if channels == 1 else "m.chatroom_id"
     mentions = (
         f"(SELECT json_agg(json_build_array(mm.user_id, mu.username, mu.display_name) ORDER BY mm.id)::text "
         f"FROM {mentioned} mm JOIN {users} mu ON mu.id = mm.user_id WHERE mm.message_id = m.id)"
@@ -249,7 +253,8 @@ def _page_statement(*, channels: int, since: bool, until: bool, after: bool, bef
     return (
         f"SELECT {', '.join(_PAGE_COLUMNS)}, {mentions} FROM {messages} m "
         f"LEFT JOIN {users} a ON a.id = m.author_id LEFT JOIN {users} s ON s.id = m.subject_id "
-        f"WHERE {' AND '.join(conditions)} ORDER BY m.sent_at {direction}, m.id {direction} LIMIT %(limit)s"
+        f"WHERE {' AND '.join(conditions)} "
+        f"ORDER BY {leading} {direction}, m.sent_at {direction}, m.id {direction} LIMIT %(limit)s"
     )
 
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from chat.caches import token_key, token_version_key, tokens_changed, versioned
+from chat.caches import model_copy, token_key, token_version_key, tokens_changed, versioned
 from chat.exceptions import Code, Invalid
 from chat.limits import TOKEN_MAX_LENGTH, TOKEN_NAME_MAX_LENGTH
 from chat.models import AuthToken, Chatroom, User
@@ -64,7 +64,9 @@ def token_check(*, raw: str, chatroom_id: uuid.UUID | None = None, fresh: bool =
     if fresh:
         token = stored()
     else:
-        token = versioned(key=token_key(key_hash), version_key=token_version_key(key_hash), build=stored)
+        token = versioned(
+            key=token_key(key_hash), version_key=token_version_key(key_hash), build=stored, copy=_token_copy
+        )
     # A cached token may have run out since it was read.
     if token is None or token.expires_at <= timezone.now():
         return None
@@ -100,6 +102,13 @@ def _stored_sql(*, key_hash: str) -> AuthToken | None:
     token = AuthToken.from_db(db, [field.attname for field in _TOKEN_FIELDS], rows[0][:width])
     token.user = User.from_db(db, [field.attname for field in _USER_FIELDS], rows[0][width:])
     return token
+
+
+def _token_copy(token: AuthToken) -> AuthToken:
+    """A token and user that a request may change without changing the cached ones."""
+    copied = model_copy(token)
+    copied.user = model_copy(token.user)
+    return copied
 
 
 def token_revoke(*, raw: str) -> bool:

@@ -91,7 +91,7 @@ def message_of(message: Message, *, author: User, mentions: Iterable[Mapping]) -
 def participants_json(rows: Iterable[Mapping]) -> list[dict]:
     """Participants from rows of `participants_with_presence`."""
     return [
-        {"id": row["user_id"], "name": row["name"], "avatarUrl": str(row["user_id"]), "status": row["status"]}
+        {"id": row["user_key"], "name": row["name"], "avatarUrl": row["user_key"], "status": row["status"]}
         for row in rows
     ]
 
