@@ -58,10 +58,11 @@ _NEVER_BY_COUNT = 2**31
 
 
 @contextmanager
-def hot_cursor(model: type[Model]) -> Iterator[CursorWrapper]:
-    """A cursor for the hand-written statements, wrapped as Django wraps every cursor (logging, wrappers)."""
+def hot_cursor(model: type[Model], *, write: bool = False) -> Iterator[CursorWrapper]:
+    """A cursor for the hand-written statements, wrapped as Django wraps every cursor (logging, wrappers), on the
+    database that reads (or, with `write`, writes) this model."""
     global _PREPARED_CURSOR
-    connection = connections[router.db_for_read(model)]
+    connection = connections[router.db_for_write(model) if write else router.db_for_read(model)]
     if not settings.DATABASE_PREPARED_STATEMENTS:
         with connection.cursor() as cursor:
             yield cursor

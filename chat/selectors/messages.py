@@ -109,13 +109,18 @@ def message_page(
     until: datetime | None = None,
     after: uuid.UUID | None = None,
     before: uuid.UUID | None = None,
+    past: tuple[datetime, uuid.UUID] | None = None,
+    later: bool = True,
+    with_mentions: bool = True,
 ) -> list[dict]:
     """Visible messages of the caller's channels within the bounds (all inclusive), in the chatroom's order.
 
     `channels` are taken from `access` (all the readable ones when not given); those the caller cannot read
     contribute nothing. `after` and `before` are anchor messages of the chatroom, either one included; an anchor
     that is not one raises Invalid. `keep` says which end of the range the limit keeps: the oldest (paging
-    forward) or the newest. Each row carries its `mentions` (as `mentions_by_message` gives them).
+    forward) or the newest. `past` is a place in the order (a cursor's): only messages strictly after it (`later`)
+    or before it. Each row carries its `mentions` (as `mentions_by_message` gives them) unless `with_mentions` is
+    false (a reader that shows none).
     """
     chosen = access.readable_channels if channels is None else channels
     if any(not access.holds(channel) for channel in chosen):
@@ -132,6 +137,9 @@ def message_page(
         until=until,
         after=after,
         before=before,
+        past=past,
+        later=later,
+        with_mentions=with_mentions,
     )
     if anchors and not rows:
         # A page is empty when an anchor names no message here: say so, rather than answer nothing.
@@ -149,11 +157,15 @@ def _page(
     until: datetime | None,
     after: uuid.UUID | None,
     before: uuid.UUID | None,
+    past: tuple[datetime, uuid.UUID] | None,
+    later: bool,
+    with_mentions: bool,
 ) -> list[dict]:
     if not channel_ids or limit <= 0:
         return []
     if hot_sql_enabled(Message):
         return _page_sql(
+            with_mentions=with_mentions,
             chatroom_id=chatroom_id,
             channel_ids=channel_ids,
             limit=limit,
@@ -162,6 +174,8 @@ def _page(
             until=until,
             after=after,
             before=before,
+            past=past,
+            later=later,
         )
     queryset = Message.objects.visible().filter(chatroom_id=chatroom_id)
     if len(channel_ids) == 1:
@@ -179,14 +193,17 @@ def _page(
     if before is not None:
         at = message_anchor(before, chatroom_id=chatroom_id)
         queryset = queryset.filter(past_position(sent_at=at, message_id=before, later=False, inclusive=True))
+    if past is not None:
+        queryset = queryset.filter(past_position(sent_at=past[0], message_id=past[1], later=later, inclusive=False))
     if keep == "oldest":
         rows = list(ordered(queryset).values(*MESSAGE_FIELDS)[:limit])
     else:
         rows = list(ordered(queryset, newest_first=True).values(*MESSAGE_FIELDS)[:limit])
         rows.reverse()
-    mentions = mentions_by_message(message_ids=[row["id"] for row in rows])
-    for row in rows:
-        row["mentions"] = mentions.get(row["id"], [])
+    if with_mentions:
+        mentions = mentions_by_message(message_ids=[row["id"] for row in rows])
+        for row in rows:
+            row["mentions"] = mentions.get(row["id"], [])
     return rows
 
 
@@ -220,7 +237,9 @@ _PAGE_NAMES = (*MESSAGE_FIELDS, "mentions")
 
 
 @cache
-def _page_statement(*, channels: int, since: bool, until: bool, after: bool, before: bool, newest: bool) -> str:
+def _page_statement(
+    *, channels: int, since: bool, until: bool, after: bool, before: bool, past: str, newest: bool, mentions: bool
+) -> str:
     """The page statement for one shape of bounds (a few dozen shapes in all, each prepared once)."""
     messages, users = Message._meta.db_table, User._meta.db_table
     mentioned = Message.mentions.through._meta.db_table
@@ -241,17 +260,23 @@ def _page_statement(*, channels: int, since: bool, until: bool, after: bool, bef
             # The plain bound lets an index range start at the anchor's time; the row comparison breaks ties.
             conditions.append(f"m.sent_at {comparison} {at}")
             conditions.append(f"(m.sent_at, m.id) {comparison} ({at}, %({name})s)")
+    if past:
+        # A cursor's place, itself excluded (`past` is the comparison: > or <).
+        conditions.append(f"m.sent_at {past}= %(past_time)s")
+        conditions.append(f"(m.sent_at, m.id) {past} (%(past_time)s, %(past_id)s)")
     direction = "DESC" if newest else "ASC"
     # The leading column of the index that serves the page, constant under the conditions above, leads the order
     # too: the rows come in the same order, and a plan made without the parameters' values (a prepared
     # statement's generic plan) still reads that index from the bound instead of sorting or filtering another.
     leading = "m.channel_id" if channels == 1 else "m.chatroom_id"
-    mentions = (
+    mentioning = (
         f"(SELECT json_agg(json_build_array(mm.user_id, mu.username, mu.display_name) ORDER BY mm.id)::text "
         f"FROM {mentioned} mm JOIN {users} mu ON mu.id = mm.user_id WHERE mm.message_id = m.id)"
+        if mentions
+        else "NULL"
     )
     return (
-        f"SELECT {', '.join(_PAGE_COLUMNS)}, {mentions} FROM {messages} m "
+        f"SELECT {', '.join(_PAGE_COLUMNS)}, {mentioning} FROM {messages} m "
         f"LEFT JOIN {users} a ON a.id = m.author_id LEFT JOIN {users} s ON s.id = m.subject_id "
         f"WHERE {' AND '.join(conditions)} "
         f"ORDER BY {leading} {direction}, m.sent_at {direction}, m.id {direction} LIMIT %(limit)s"
@@ -273,6 +298,9 @@ def _page_sql(
     until: datetime | None,
     after: uuid.UUID | None,
     before: uuid.UUID | None,
+    past: tuple[datetime, uuid.UUID] | None,
+    later: bool,
+    with_mentions: bool,
 ) -> list[dict]:
     statement = _page_statement(
         channels=len(channel_ids),
@@ -280,7 +308,9 @@ def _page_sql(
         until=until is not None,
         after=after is not None,
         before=before is not None,
+        past="" if past is None else ">" if later else "<",
         newest=keep == "newest",
+        mentions=with_mentions,
     )
     params = {
         "chatroom": chatroom_id,
@@ -290,12 +320,15 @@ def _page_sql(
         "until": until,
         "after": after,
         "before": before,
+        "past_time": past[0] if past else None,
+        "past_id": past[1] if past else None,
         "limit": limit,
     }
     rows = fetch_dicts(Message, statement, params, _PAGE_NAMES)
     for row in rows:
-        found = row["mentions"]
-        row["mentions"] = [] if found is None else [_mention(*mention) for mention in orjson.loads(found)]
+        found = row.pop("mentions")
+        if with_mentions:
+            row["mentions"] = [] if found is None else [_mention(*mention) for mention in orjson.loads(found)]
     if keep == "newest":
         rows.reverse()
     return rows

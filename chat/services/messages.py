@@ -16,11 +16,12 @@ from django.utils import timezone
 
 from chat.access import RoomAccess
 from chat.events.models import EventType
-from chat.events.services import message_event_record
+from chat.events.services import message_event_record, message_event_statement, message_event_written
 from chat.exceptions import Code, Conflict, Forbidden, Invalid, NotFound, TooLarge
 from chat.limits import KEY_ID_MAX_LENGTH, REASON_MAX_LENGTH
 from chat.models import Chatroom, Message, MessageVersion, Participant, User
 from chat.services.moderation import moderation_log_add
+from chat.sql import hot_cursor
 from chat.text import ENCRYPTED_PLACEHOLDER_HTML, html_to_text, is_storable, sanitize_html, text_to_html
 
 
@@ -64,9 +65,9 @@ def message_create(*, chatroom_id: uuid.UUID, **fields: object) -> Message:
 
     The insert is idempotent by id (`ON CONFLICT (id) DO NOTHING`): when the id is taken nothing is inserted and
     `MessageIdTaken` is raised, without an error inside the database, so a caller's transaction stays usable and
-    nobody looks the id up before inserting. On PostgreSQL the bump and the insert are one statement (a taken id
-    then still uses up a place: `seq` grows, with gaps, and only its order counts); its event is written in the
-    same transaction.
+    nobody looks the id up before inserting. On PostgreSQL the bump, the insert and its event are one prepared
+    statement (a taken id then still uses up a place: `seq` grows, with gaps, and only its order counts);
+    elsewhere they are written in one transaction.
     """
     message = Message(chatroom_id=chatroom_id, **fields)
     connection = connections[router.db_for_write(Message)]
@@ -77,20 +78,24 @@ def message_create(*, chatroom_id: uuid.UUID, **fields: object) -> Message:
     values = [field.get_db_prep_save(field.pre_save(message, True), connection) for field in given]
     placeholders = ", ".join(["%s"] * len(given))
     insert = f"INSERT INTO {_MESSAGE_TABLE} ({columns}) VALUES ({placeholders}, {{place}}) ON CONFLICT (id) DO NOTHING"
-    with transaction.atomic(using=connection.alias, savepoint=False):
-        place: tuple[int, datetime] | None
-        if connection.vendor == "postgresql":
-            # The place is taken and the row inserted in one round trip; the chatroom's row stays locked until
-            # commit.
-            sql = (
-                f"WITH place AS ({_BUMP_POSTGRESQL}) "
-                + insert.format(place="(SELECT last_seq FROM place), (SELECT last_sent_at FROM place)")
-                + " RETURNING seq, sent_at"
-            )
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [chatroom_id, *values])
-                place = cursor.fetchone()
-        else:
+    place: tuple[int, datetime] | None
+    if connection.vendor == "postgresql":
+        # The place, the row and its event in one statement, so a post outside a transaction needs no BEGIN and
+        # COMMIT (the statement is its own transaction); the chatroom's row stays locked until it commits.
+        sql = (
+            f"WITH place AS ({_BUMP_POSTGRESQL}), message AS ("
+            + insert.format(place="(SELECT last_seq FROM place), (SELECT last_sent_at FROM place)")
+            + f" RETURNING id, chatroom_id, channel_id, seq, sent_at), event AS ({message_event_statement('message')}) "
+            + "SELECT seq, sent_at FROM message"
+        )
+        with hot_cursor(Message, write=True) as cursor:
+            cursor.execute(sql, [chatroom_id, *values, EventType.MESSAGE_POSTED])
+            place = cursor.fetchone()
+        if place is not None:
+            _created(message, place, using=connection.alias)
+            message_event_written(chatroom_id=chatroom_id)
+    else:
+        with transaction.atomic(using=connection.alias, savepoint=False):
             after_last = Coalesce(F("last_sent_at") + timedelta(microseconds=1), Now())
             Chatroom.objects.filter(pk=chatroom_id).update(
                 last_seq=F("last_seq") + 1, last_sent_at=Greatest(after_last, Now())
@@ -105,17 +110,19 @@ def message_create(*, chatroom_id: uuid.UUID, **fields: object) -> Message:
                 cursor.execute(insert.format(place="%s, %s") + " RETURNING id", [*values, *prepared])
                 # The UPDATE above has just set the time.
                 place = (seq, cast(datetime, sent_at)) if cursor.fetchone() is not None else None
-        if place is not None:
-            message.seq, message.sent_at = place
-            message._state.adding, message._state.db = False, connection.alias
-            post_save.send(
-                sender=Message, instance=message, created=True, raw=False, using=connection.alias, update_fields=None
-            )
-            message_event_record(type=EventType.MESSAGE_POSTED, message=message)
+            if place is not None:
+                _created(message, place, using=connection.alias)
+                message_event_record(type=EventType.MESSAGE_POSTED, message=message)
     # Raised outside the block: nothing failed, so a caller's transaction is not marked for rollback.
     if place is None:
         raise MessageIdTaken(message.pk)
     return message
+
+
+def _created(message: Message, place: tuple[int, datetime], *, using: str) -> None:
+    message.seq, message.sent_at = place
+    message._state.adding, message._state.db = False, using
+    post_save.send(sender=Message, instance=message, created=True, raw=False, using=using, update_fields=None)
 
 
 _MESSAGE_TABLE = Message._meta.db_table

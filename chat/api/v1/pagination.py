@@ -3,7 +3,7 @@
 import base64
 import binascii
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -65,22 +65,38 @@ class MessageCursorPagination(BasePagination):
         self, queryset: QuerySet[Any, Any] | Sequence[Any], request: Request, view: Any = None
     ) -> list[Any]:
         assert isinstance(queryset, QuerySet), "message pages are read from a queryset"
+
+        def fetch(*, limit: int, past: tuple[datetime, uuid.UUID] | None, later: bool) -> list[dict]:
+            bounded = queryset
+            if past is not None:
+                bounded = bounded.filter(
+                    past_position(sent_at=past[0], message_id=past[1], later=later, inclusive=False)
+                )
+            rows = list(ordered(bounded, newest_first=not later)[:limit])
+            if not later:
+                rows.reverse()
+            return rows
+
+        return self.paginate_rows(fetch, request)
+
+    def paginate_rows(self, fetch: Callable[..., list[dict]], request: Request) -> list[dict]:
+        """A page from `fetch(limit=, past=, later=)`, which answers up to `limit` rows in the chatroom's order:
+        the oldest after the place `past` when `later`, else the newest before it (or from either end without one).
+        """
         self.request = request
         size = self._page_size(request)
         cursor = request.query_params.get(self.cursor_query_param)
         from_oldest = "after" in request.query_params and "before" not in request.query_params
+        past: tuple[datetime, uuid.UUID] | None = None
         if cursor:
             sent_at, message_id, later, _rank = _decode(cursor)
-            queryset = queryset.filter(
-                past_position(sent_at=sent_at, message_id=message_id, later=later, inclusive=False)
-            )
+            past = (sent_at, message_id)
         else:
             later = from_oldest
-        rows = list(ordered(queryset, newest_first=not later)[: size + 1])
+        rows = fetch(limit=size + 1, past=past, later=later)
         more = len(rows) > size
-        rows = rows[:size]
-        if not later:
-            rows.reverse()
+        # One row more than a page says whether more lie beyond it, on the far side from the cursor.
+        rows = rows[:size] if later else rows[-size:]
         # Coming from a cursor, the far side holds at least the row the cursor was taken from.
         self._older = bool(rows) and (more if not later else bool(cursor))
         self._newer = bool(rows) and (more if later else bool(cursor))

@@ -4,7 +4,8 @@ that answers (so a list never holds what its detail view would refuse), and writ
 import dataclasses
 import uuid
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any, ClassVar, Literal
 
 from django.db.models import F, FilteredRelation, Model, Q, QuerySet
 from django.utils import timezone
@@ -26,7 +27,13 @@ from chat.http import client_address
 from chat.models import Channel, Chatroom, Message, Participant, User
 from chat.permissions import ChannelAccess
 from chat.selectors.memberships import chatroom_infos, unread_count
-from chat.selectors.messages import MESSAGE_FIELDS, mentions_by_message, message_sent_at, messages_visible
+from chat.selectors.messages import (
+    MESSAGE_FIELDS,
+    mentions_by_message,
+    message_page,
+    message_sent_at,
+    messages_visible,
+)
 from chat.selectors.search import search_fields
 from chat.selectors.users import user_get, users_in_chatroom, users_other_than, users_to_invite
 from chat.services.chatrooms import channel_create, channel_update, chatroom_create, chatroom_rename
@@ -382,10 +389,32 @@ class ParticipantViewSet(InChatroom):
 # Messages.
 
 
+# A list with only these parameters is a plain page (`MessageViewSet._plain_list`); any other filter, or a value
+# that is not an id, takes the FilterSet (which also says what is wrong with it).
+_PLAIN_PAGE_PARAMETERS = frozenset({"chatroom", "channel", "cursor", "page_size", "format"})
+
+
+def _plain_page(request: Request) -> bool:
+    params = request.query_params
+    if not _PLAIN_PAGE_PARAMETERS.issuperset(params):
+        return False
+    channel = params.get("channel")
+    if channel is None:
+        return True
+    try:
+        uuid.UUID(channel)
+    except ValueError:
+        return False
+    return True
+
+
 def messages_json(*, chatroom_id: uuid.UUID, rows: list[dict]) -> list[dict]:
-    """Message rows as v1 shows them, with whom each mentions (one query for the page); a search's rows also
-    carry their `rank` and `snippet`."""
-    mentions = mentions_by_message(message_ids=[row["id"] for row in rows])
+    """Message rows as v1 shows them, with whom each mentions (carried by `message_page`'s rows, else one query
+    for the page); a search's rows also carry their `rank` and `snippet`."""
+    if all("mentions" in row for row in rows):
+        mentions = {row["id"]: row["mentions"] for row in rows}
+    else:
+        mentions = mentions_by_message(message_ids=[row["id"] for row in rows])
     return [
         {
             "id": row["id"],
@@ -470,10 +499,26 @@ class MessageViewSet(InChatroom):
         return messages_json(chatroom_id=self.access.chatroom.pk, rows=rows)[0]
 
     def list(self, request: Request) -> Response:
+        if not self.searching and _plain_page(request):
+            return self._plain_list(request)
         messages = self.filter_queryset(self.get_queryset())
         fields = (*MESSAGE_FIELDS, *search_fields(messages)) if self.searching else MESSAGE_FIELDS
         rows = self.paginate_queryset(messages.values(*fields))
         return self.get_paginated_response(messages_json(chatroom_id=self.access.chatroom.pk, rows=rows or []))
+
+    def _plain_list(self, request: Request) -> Response:
+        """A page with no filter but the channel: `message_page` reads it (one statement on PostgreSQL), exactly
+        the rows the filtered queryset would give."""
+        access = self.access
+        given = request.query_params.get("channel")
+        channels = None if given is None else [c for c in access.readable_channels if c.id == uuid.UUID(given)]
+
+        def fetch(*, limit: int, past: tuple[datetime, uuid.UUID] | None, later: bool) -> list[dict]:
+            keep: Literal["oldest", "newest"] = "oldest" if later else "newest"
+            return message_page(access=access, channels=channels, limit=limit, keep=keep, past=past, later=later)
+
+        rows = self.paginator.paginate_rows(fetch, request)
+        return self.paginator.get_paginated_response(messages_json(chatroom_id=access.chatroom.pk, rows=rows))
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self._one(uuid.UUID(pk)))

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 
 from chat.models import Message, Participant
 from chat.selectors.messages import message_page
@@ -44,11 +45,11 @@ def mixed(chatroom, owner, member, make_user):
     return {"default": default, "other": other, "messages": messages, "named": named}
 
 
-def both(settings, **kwargs):
-    settings.CHAT_HOT_SQL = False
-    orm = message_page(**kwargs)
-    settings.CHAT_HOT_SQL = True
-    hot = message_page(**kwargs)
+def both(**kwargs):
+    with override_settings(CHAT_HOT_SQL=False):
+        orm = message_page(**kwargs)
+    with override_settings(CHAT_HOT_SQL=True):
+        hot = message_page(**kwargs)
     return orm, hot
 
 
@@ -60,16 +61,29 @@ def test_every_shape_of_page_answers_as_the_orm(chatroom, mixed, settings):
     later = [None, T0 + timedelta(seconds=4)]
     # Anchors: a plain message, a hidden one (still an anchor), one sharing its send time with another.
     anchors = [None, messages[3].pk, messages[4].pk]
+    # A cursor's place (exclusive), either way: one of a pair of equal send times.
+    place = (messages[6].sent_at, messages[6].pk)
+    places = [(None, True), (place, True), (place, False)]
     compared = 0
-    for channels, since, until, after, before, keep, limit in itertools.product(
-        channel_sets, times, later, anchors, [None, messages[9].pk], ["oldest", "newest"], [3, 100]
+    for channels, since, until, after, before, keep, limit, (past, forward) in itertools.product(
+        channel_sets, times, later, anchors, [None, messages[9].pk], ["oldest", "newest"], [3, 100], places
     ):
-        kwargs = dict(access=access, channels=channels, since=since, until=until, after=after, before=before, keep=keep)
-        orm, hot = both(settings, limit=limit, **kwargs)
+        kwargs = dict(
+            access=access,
+            channels=channels,
+            since=since,
+            until=until,
+            after=after,
+            before=before,
+            keep=keep,
+            past=past,
+            later=forward,
+        )
+        orm, hot = both(limit=limit, **kwargs)
         assert hot == orm, kwargs
         compared += bool(hot)
     # The shapes above are not all empty: most of them hold rows to compare.
-    assert compared > 150
+    assert compared > 300
     # Rows carry whom they mention, and a system message its subject.
     rows = message_page(access=access, limit=100, keep="newest")
     by_text = {row["text"]: row for row in rows}
@@ -112,3 +126,11 @@ def test_without_prepared_statements_the_same_rows_come(chatroom, mixed, setting
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements")
         assert cursor.fetchone() == (0,)
+
+
+def test_a_page_without_mentions_reads_none_on_either_path(chatroom, mixed):
+    access = owners_access(chatroom)
+    for keep in ("oldest", "newest"):
+        orm, hot = both(access=access, limit=100, keep=keep, after=mixed["messages"][1].pk, with_mentions=False)
+        assert hot == orm and len(hot) > 5
+        assert all("mentions" not in row for row in hot)
