@@ -113,6 +113,10 @@ def chatroom_access(*, user: User, chatroom_id: uuid.UUID) -> RoomAccess:
         rows = _access_rows_sql(user_id=user.pk, chatroom_id=chatroom_id)
     else:
         rows = _access_rows(user_id=user.pk, chatroom_id=chatroom_id)
+    return _access_of_rows(user=user, chatroom_id=chatroom_id, rows=rows)
+
+
+def _access_of_rows(*, user: User, chatroom_id: uuid.UUID, rows: list[tuple]) -> RoomAccess:
     if not rows:
         # Every chatroom has its default channel; one without any channel is entered the long way.
         return _access_without_channels(user=user, chatroom_id=chatroom_id)
@@ -167,18 +171,50 @@ def _access_statement() -> str:
     """The same rows as `_access_rows`, as one hand-written statement (PostgreSQL, prepared; see chat/sql.py)."""
     channels, chatrooms = Channel._meta.db_table, Chatroom._meta.db_table
     grants, participants = ChannelGrant._meta.db_table, Participant._meta.db_table
-    columns = [
-        *(f"c.{field}" for field in _CHANNEL_FIELDS),
-        *(f"g.{field.split('__')[1]}" for field in _GRANT_FIELDS),
-        *(f"p.{_column(Participant, field)}" for field in _PARTICIPANT_FIELDS),
-        *(f"r.{_column(Chatroom, field)}" for field in _CHATROOM_FIELDS),
-    ]
+    columns = _access_columns()
     return (
         f"SELECT {', '.join(columns)} FROM {channels} c JOIN {chatrooms} r ON r.id = c.chatroom_id "
         f"LEFT JOIN {grants} g ON g.channel_id = c.id AND g.user_id = %(user)s "
         f"LEFT JOIN {participants} p ON p.chatroom_id = r.id AND p.user_id = %(user)s "
         "WHERE c.chatroom_id = %(chatroom)s ORDER BY c.created_at, c.id"
     )
+
+
+def entry_columns_and_joins(*, user: str) -> tuple[list[str], str]:
+    """The access rows' columns and joins, for a statement that reads the caller (`user`, an SQL expression of
+    their id) from elsewhere in the same round trip: the token check of a write (chat/services/tokens.py). The
+    chatroom is the parameter `%(chatroom)s`; a chatroom without channels (or none such) gives one row of NULLs
+    here, which `access_of_entry_rows` reads as no row."""
+    channels, chatrooms = Channel._meta.db_table, Chatroom._meta.db_table
+    grants, participants = ChannelGrant._meta.db_table, Participant._meta.db_table
+    joins = (
+        f"LEFT JOIN {channels} c ON c.chatroom_id = %(chatroom)s LEFT JOIN {chatrooms} r ON r.id = c.chatroom_id "
+        f"LEFT JOIN {grants} g ON g.channel_id = c.id AND g.user_id = {user} "
+        f"LEFT JOIN {participants} p ON p.chatroom_id = r.id AND p.user_id = {user}"
+    )
+    return _access_columns(), joins
+
+
+def _access_columns() -> list[str]:
+    return [
+        *(f"c.{field}" for field in _CHANNEL_FIELDS),
+        *(f"g.{field.split('__')[1]}" for field in _GRANT_FIELDS),
+        *(f"p.{_column(Participant, field)}" for field in _PARTICIPANT_FIELDS),
+        *(f"r.{_column(Chatroom, field)}" for field in _CHATROOM_FIELDS),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """The access rows of one chatroom, read with a write's token check (one round trip for the whole prologue)."""
+
+    chatroom_id: uuid.UUID
+    rows: list[tuple]
+
+
+def access_of_entry_rows(*, chatroom_id: uuid.UUID, rows: list[tuple]) -> Entry:
+    """The rows of `entry_columns_and_joins`, as `chatroom_enter` takes them."""
+    return Entry(chatroom_id=chatroom_id, rows=[row for row in rows if row[0] is not None])
 
 
 def _access_rows_sql(*, user_id: uuid.UUID, chatroom_id: uuid.UUID) -> list[tuple]:
@@ -210,15 +246,20 @@ def _access_copy(access: RoomAccess) -> RoomAccess:
     return RoomAccess(participant=participant, chatroom=chatroom, channels=access.channels)
 
 
-def chatroom_enter(*, user: User, chatroom_id: uuid.UUID, fresh: bool = False) -> RoomAccess:
+def chatroom_enter(
+    *, user: User, chatroom_id: uuid.UUID, fresh: bool = False, entry: Entry | None = None
+) -> RoomAccess:
     """The way in for every request inside a chatroom: the caller's access (else raises), marked present.
 
     A read may answer the access from the cache (see chat/caches.py: a change to the chatroom's members, roles,
     channels or grants is seen at once with a shared cache, within CHAT_ACCESS_CACHE_SECONDS without); a write
-    passes `fresh=True` and reads the database. Presence is written at most once per interval (a conditional
-    UPDATE), so the idle poll writes nothing.
+    passes `fresh=True` and reads the database, or takes the `entry` that its token check read in the same
+    statement (on PostgreSQL). Presence is written at most once per interval (a conditional UPDATE), so the idle
+    poll writes nothing.
     """
-    if fresh:
+    if fresh and entry is not None and entry.chatroom_id == chatroom_id:
+        access = _access_of_rows(user=user, chatroom_id=chatroom_id, rows=entry.rows)
+    elif fresh:
         access = chatroom_access(user=user, chatroom_id=chatroom_id)
     else:
         cached = versioned(

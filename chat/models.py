@@ -456,6 +456,8 @@ class AuthToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = AuthTokenQuerySet.as_manager()
+    # Not stored: the caller's access rows that a write's token check read with it (chat.access.Entry).
+    entry: Any = None
 
     class Meta:
         indexes = [

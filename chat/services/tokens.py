@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from chat.access import access_of_entry_rows, entry_columns_and_joins
 from chat.caches import model_copy, token_key, token_version_key, tokens_changed, versioned
 from chat.exceptions import Code, Invalid
 from chat.limits import TOKEN_MAX_LENGTH, TOKEN_NAME_MAX_LENGTH
@@ -45,17 +46,23 @@ def token_issue(
     return raw, token
 
 
-def token_check(*, raw: str, chatroom_id: uuid.UUID | None = None, fresh: bool = False) -> AuthToken | None:
+def token_check(
+    *, raw: str, chatroom_id: uuid.UUID | None = None, fresh: bool = False, entering: uuid.UUID | None = None
+) -> AuthToken | None:
     """The valid token with this value (of that chatroom, or a bearer token when none), with its user.
 
     A read may answer from the cache (see chat/caches.py: revoking the token, or any change to its user, is seen
-    at once with a shared cache, within CHAT_ACCESS_CACHE_SECONDS without); `fresh` reads the database.
+    at once with a shared cache, within CHAT_ACCESS_CACHE_SECONDS without); `fresh` reads the database. A fresh
+    check `entering` a chatroom (a write to it) reads the caller's access rows in the same statement on
+    PostgreSQL, as `token.entry`, for `chatroom_enter`: the whole prologue of a write is one round trip.
     """
     if not raw or len(raw) > TOKEN_MAX_LENGTH or not is_storable(raw):
         return None
     key_hash = token_hash(raw)
 
     def stored() -> AuthToken | None:
+        if hot_sql_enabled(AuthToken) and fresh and entering is not None:
+            return _stored_entering_sql(key_hash=key_hash, chatroom_id=entering)
         if hot_sql_enabled(AuthToken):
             return _stored_sql(key_hash=key_hash)
         token = AuthToken.objects.valid().select_related("user").filter(key_hash=key_hash).first()
@@ -89,18 +96,44 @@ def _stored_statement() -> str:
     )
 
 
+@cache
+def _stored_entering_statement() -> str:
+    """`_stored_statement` with the caller's access rows to one chatroom (chat.access), one row per channel."""
+    tokens, users = AuthToken._meta.db_table, User._meta.db_table
+    columns = [f"t.{field.column}" for field in _TOKEN_FIELDS] + [f"u.{field.column}" for field in _USER_FIELDS]
+    access_columns, joins = entry_columns_and_joins(user="u.id")
+    return (
+        f"SELECT {', '.join([*columns, *access_columns])} FROM {tokens} t JOIN {users} u ON u.id = t.user_id "
+        f"{joins} WHERE t.key_hash = %(key_hash)s AND t.revoked_at IS NULL AND t.expires_at > %(now)s "
+        "AND u.is_active ORDER BY c.created_at, c.id"
+    )
+
+
+def _stored_entering_sql(*, key_hash: str, chatroom_id: uuid.UUID) -> AuthToken | None:
+    params = {"key_hash": key_hash, "now": timezone.now(), "chatroom": chatroom_id}
+    rows = fetch_rows(AuthToken, _stored_entering_statement(), params)
+    if not rows:
+        return None
+    width = len(_TOKEN_FIELDS) + len(_USER_FIELDS)
+    token = _token_of_row(rows[0][:width])
+    token.entry = access_of_entry_rows(chatroom_id=chatroom_id, rows=[row[width:] for row in rows])
+    return token
+
+
 _TOKEN_FIELDS = AuthToken._meta.concrete_fields
 _USER_FIELDS = User._meta.concrete_fields
 
 
 def _stored_sql(*, key_hash: str) -> AuthToken | None:
     rows = fetch_rows(AuthToken, _stored_statement(), {"key_hash": key_hash, "now": timezone.now()})
-    if not rows:
-        return None
+    return _token_of_row(rows[0]) if rows else None
+
+
+def _token_of_row(row: tuple) -> AuthToken:
     width = len(_TOKEN_FIELDS)
     db = AuthToken.objects.db
-    token = AuthToken.from_db(db, [field.attname for field in _TOKEN_FIELDS], rows[0][:width])
-    token.user = User.from_db(db, [field.attname for field in _USER_FIELDS], rows[0][width:])
+    token = AuthToken.from_db(db, [field.attname for field in _TOKEN_FIELDS], row[:width])
+    token.user = User.from_db(db, [field.attname for field in _USER_FIELDS], row[width:])
     return token
 
 

@@ -86,3 +86,53 @@ def test_access_through_either_path_is_the_same(settings, owner, member, chatroo
             access_module.chatroom_access(user=make_user(), chatroom_id=chatroom.pk)
     assert accesses[0] == accesses[1]
     assert [(c.name, c.r, c.w, c.x) for c in accesses[1][0] if c.name == "private"] == [("private", True, True, False)]
+
+
+def _entered(access_or_error):
+    if isinstance(access_or_error, Exception):
+        return type(access_or_error).__name__
+    return (access_or_error.channels, access_or_error.participant.pk, access_or_error.participant.role)
+
+
+def _enter(user, chatroom_id, entry):
+    try:
+        return access_module.chatroom_enter(user=user, chatroom_id=chatroom_id, fresh=True, entry=entry)
+    except Exception as error:  # NotParticipant, NotFound: compared by kind
+        return error
+
+
+def test_a_writes_token_check_reads_the_same_access_in_one_statement(owner, member, chatroom, make_user):
+    import uuid
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    private = channel_create(chatroom=chatroom, name="private", public=False)
+    grant_set(channel=private, user=member, r=True, w=True, x=False, actor=owner)
+    banned = make_user("banned")
+    participant_add(chatroom=chatroom, user=banned)
+    participant_ban(participant=Participant.objects.get(chatroom=chatroom, user=banned), actor=owner)
+    stranger = make_user("stranger")
+    elsewhere = chatroom_create(creator=stranger, name="Elsewhere")
+    revoked, _token = token_issue(user=member)
+    token_revoke(raw=revoked)
+    assert token_check(raw=revoked, fresh=True, entering=chatroom.pk) is None
+    compared = 0
+    for user in (owner, member, banned, stranger):
+        raw, _token = token_issue(user=user)
+        for room_id in (chatroom.pk, elsewhere.pk, uuid.uuid4()):
+            with CaptureQueriesContext(connection) as queries:
+                token = token_check(raw=raw, fresh=True, entering=room_id)
+            assert token is not None and token.user == user and len(queries) == 1
+            assert token.entry is not None and token.entry.chatroom_id == room_id
+            plain = token_check(raw=raw, fresh=True)
+            assert plain is not None and plain.pk == token.pk and plain.entry is None
+            assert _entered(_enter(user, room_id, token.entry)) == _entered(_enter(user, room_id, None))
+            compared += not isinstance(_enter(user, room_id, token.entry), Exception)
+    # Owner and member in the chatroom, the stranger in theirs: three real accesses among the errors.
+    assert compared == 3
+    # An entry for another chatroom is never used for this one.
+    raw, _token = token_issue(user=member)
+    token = token_check(raw=raw, fresh=True, entering=elsewhere.pk)
+    assert token is not None
+    assert _entered(_enter(member, chatroom.pk, token.entry)) == _entered(_enter(member, chatroom.pk, None))

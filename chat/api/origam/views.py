@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat.access import RoomAccess, chatroom_enter
-from chat.api.authentication import BearerTokenAuthentication, SessionCookieAuthentication, is_write
+from chat.api.authentication import BearerTokenAuthentication, SessionCookieAuthentication, entry_of, is_write
 from chat.api.origam import rendering
 from chat.api.origam.serializers import (
     ChatroomCreateSerializer,
@@ -144,7 +144,9 @@ class ChatroomViewSet(OrigamViewSet):
     def enter(self, request: AuthenticatedRequest, chatroom_id: uuid.UUID) -> RoomAccess:
         """The caller's access; a chatroom the caller is not in is not found, as if it did not exist."""
         try:
-            return chatroom_enter(user=request.user, chatroom_id=chatroom_id, fresh=is_write(request))
+            return chatroom_enter(
+                user=request.user, chatroom_id=chatroom_id, fresh=is_write(request), entry=entry_of(request)
+            )
         except NotParticipant:
             raise NotFound("Chatroom not found.", code=Code.CHATROOM_NOT_FOUND) from None
 

@@ -39,7 +39,8 @@ class TeahazCookieAuthentication(BaseAuthentication):
         raw = request.COOKIES.get(cookie_name(chatroom_id))
         if not raw:
             return None
-        token = token_check(raw=raw, chatroom_id=chatroom_id, fresh=is_write(request))
+        write = is_write(request)
+        token = token_check(raw=raw, chatroom_id=chatroom_id, fresh=write, entering=chatroom_id if write else None)
         if token is None:
             raise exceptions.AuthenticationFailed(
                 detail=exceptions.ErrorDetail("Your log-in has expired or was revoked.", code=Code.LOGIN_EXPIRED)

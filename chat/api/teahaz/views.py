@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.viewsets import ViewSet
 
 from chat.access import RoomAccess, chatroom_access, chatroom_enter
-from chat.api.authentication import BearerTokenAuthentication, SessionCookieAuthentication, is_write
+from chat.api.authentication import BearerTokenAuthentication, SessionCookieAuthentication, entry_of, is_write
 from chat.api.cross_site import enforce_cross_site_rule, refuse_cross_site_navigation
 from chat.api.teahaz import serializers as shapes
 from chat.api.teahaz.authentication import (
@@ -183,7 +183,9 @@ class TeahazViewSet(ViewSet):
 
     def enter(self, request: Request) -> RoomAccess:
         """The caller's access to the chatroom of the URL (403 if not a participant, 404 if none such)."""
-        return chatroom_enter(user=caller(request), chatroom_id=self.chatroom_id, fresh=is_write(request))
+        return chatroom_enter(
+            user=caller(request), chatroom_id=self.chatroom_id, fresh=is_write(request), entry=entry_of(request)
+        )
 
 
 class ChatroomViewSet(TeahazViewSet):
