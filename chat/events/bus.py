@@ -274,14 +274,33 @@ def _settings_changed(*, setting: str, **kwargs: Any) -> None:
 setting_changed.connect(_settings_changed, dispatch_uid="chat.events.bus.settings_changed")
 
 
+def notify_column(*, chatroom_ids: Iterable[uuid.UUID], using: str) -> tuple[str, list[str]] | None:
+    """`pg_notify(...)` as a column of a statement that commits on its own (a post's), when the fan-out is
+    PostgreSQL's `NOTIFY` on that database: the notification then goes out with that statement's commit, one
+    round trip fewer, and the caller sends `events_committed` with `notified=True`. None with any other engine.
+    """
+    engine = transport()
+    if not isinstance(engine, PostgresTransport) or engine.using != using:
+        return None
+    return "pg_notify(%s, %s)", [engine.channel, encode(chatroom_ids=chatroom_ids, user_ids=()).decode()]
+
+
 def events_published(
-    sender: object, *, chatroom_ids: frozenset[uuid.UUID], user_ids: frozenset[uuid.UUID], **kwargs: Any
+    sender: object,
+    *,
+    chatroom_ids: frozenset[uuid.UUID],
+    user_ids: frozenset[uuid.UUID],
+    notified: bool = False,
+    **kwargs: Any,
 ) -> None:
-    """`events_committed` receiver: tells every process which chatrooms and users have new events.
+    """`events_committed` receiver: tells every process which chatrooms and users have new events (unless the
+    committing statement `notified` them already, see `notify_column`).
 
     The change is committed already, so a failure here must not fail the request: it is logged, and the
     streams concerned see the events at their next wake.
     """
+    if notified:
+        return
     try:
         transport().publish(encode(chatroom_ids=chatroom_ids, user_ids=user_ids))
     except Exception:

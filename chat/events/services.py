@@ -122,11 +122,14 @@ def message_event_statement(source: str) -> str:
     )
 
 
-def message_event_written(*, chatroom_id: uuid.UUID) -> None:
+def message_event_written(*, chatroom_id: uuid.UUID, notified: bool = False) -> None:
     """What `events_record` does after its INSERT, for an event that a message's own statement wrote: the commit
-    notice, sent now when that statement was its own transaction."""
+    notice, sent now when that statement was its own transaction (`notified` when it also sent the fan-out's
+    `NOTIFY`, see `chat.events.bus.notify_column`)."""
     if not transaction.get_connection().in_atomic_block:
-        events_committed.send(sender=Event, chatroom_ids=frozenset({chatroom_id}), user_ids=frozenset())
+        events_committed.send(
+            sender=Event, chatroom_ids=frozenset({chatroom_id}), user_ids=frozenset(), notified=notified
+        )
         return
     _commit_notice().chatroom_ids.add(chatroom_id)
 

@@ -15,6 +15,7 @@ from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from chat.access import RoomAccess
+from chat.events.bus import notify_column
 from chat.events.models import EventType
 from chat.events.services import message_event_record, message_event_statement, message_event_written
 from chat.exceptions import Code, Conflict, Forbidden, Invalid, NotFound, TooLarge
@@ -82,18 +83,24 @@ def message_create(*, chatroom_id: uuid.UUID, **fields: object) -> Message:
     if connection.vendor == "postgresql":
         # The place, the row and its event in one statement, so a post outside a transaction needs no BEGIN and
         # COMMIT (the statement is its own transaction); the chatroom's row stays locked until it commits.
+        # Alone (its own transaction), the statement also sends the streams' NOTIFY, which goes out on its commit.
+        notify = (
+            None if connection.in_atomic_block else notify_column(chatroom_ids=[chatroom_id], using=connection.alias)
+        )
+        notifying, notify_params = (f", {notify[0]}", notify[1]) if notify else ("", [])
         sql = (
             f"WITH place AS ({_BUMP_POSTGRESQL}), message AS ("
             + insert.format(place="(SELECT last_seq FROM place), (SELECT last_sent_at FROM place)")
             + f" RETURNING id, chatroom_id, channel_id, seq, sent_at), event AS ({message_event_statement('message')}) "
-            + "SELECT seq, sent_at FROM message"
+            + f"SELECT seq, sent_at{notifying} FROM message"
         )
         with hot_cursor(Message, write=True) as cursor:
-            cursor.execute(sql, [chatroom_id, *values, EventType.MESSAGE_POSTED])
-            place = cursor.fetchone()
+            cursor.execute(sql, [chatroom_id, *values, EventType.MESSAGE_POSTED, *notify_params])
+            row = cursor.fetchone()
+        place = None if row is None else (row[0], row[1])
         if place is not None:
             _created(message, place, using=connection.alias)
-            message_event_written(chatroom_id=chatroom_id)
+            message_event_written(chatroom_id=chatroom_id, notified=notify is not None)
     else:
         with transaction.atomic(using=connection.alias, savepoint=False):
             after_last = Coalesce(F("last_sent_at") + timedelta(microseconds=1), Now())

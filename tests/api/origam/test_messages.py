@@ -406,12 +406,13 @@ def test_a_new_post_without_mentions_costs_two_statements(
     the chatroom's next place, inserts the message and its event (its own transaction: no BEGIN or COMMIT): no
     look-up of the id first, no mention query after. SQLite checks the token and the access apart, and takes the
     place with an UPDATE and a SELECT before the INSERT and the event's, inside BEGIN and COMMIT.
-    After the commit, one more: the notice that wakes the event streams (on PostgreSQL without Redis)."""
+    The notice that wakes the event streams (on PostgreSQL without Redis, a NOTIFY) is a column of that statement,
+    sent with its commit."""
     post_messages(chatroom, owner, size)
     client = bearer(member)
     assert client.get(room_url(chatroom, "info")).status_code == 200  # marks the caller present
     body = {"id": str(uuid.uuid4()), "text": "<p>cheap</p>", "mentions": []}
-    with django_assert_num_queries((2 if connection.vendor == "postgresql" else 8) + wake_statements()):
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 8 + wake_statements()):
         response = client.post(room_url(chatroom, "messages"), body, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["mentions"] == []
