@@ -514,7 +514,10 @@ def report(rows: list[Scenario], *, args: argparse.Namespace, history: int) -> N
             continue
         verdict = "ok" if large >= 0.9 * small else "below"
         print(f"{protocol}: the large history runs at {large / small:.2f} of the 1k rate (target >= 0.90) {verdict}")
-    print("The Teahaz since poll's target compares with the original Teahaz server: not run here.")
+    print(
+        "The Teahaz since poll's target compares with the original Teahaz server, which this benchmark does not "
+        "build or run: README, Speed, says how it was measured beside it."
+    )
 
 
 def main() -> None:

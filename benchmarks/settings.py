@@ -1,9 +1,9 @@
 """The project's settings plus one bare Django view, the benchmark's baseline (never shipped in chatsite/).
 
 Alternatives the project measured and did not adopt (README, Speed) can be measured again from here:
-`BENCH_DATABASE_POOL=<max size>` (psycopg's pool instead of persistent connections),
-`BENCH_CONN_HEALTH_CHECKS=0` (no `SELECT 1` before a request's first query) and
-`BENCH_SERVER_SIDE_BINDING=1` (psycopg prepares the statements a connection repeats).
+`BENCH_DATABASE_POOL=<max size>` (psycopg's pool instead of persistent connections) and
+`BENCH_CONN_HEALTH_CHECKS=0` (no `SELECT 1` before a request's first query). The hot path's own statements
+are prepared by the project itself (chat/sql.py; `DATABASE_PREPARED_STATEMENTS=0` turns that off).
 """
 
 import os
@@ -17,5 +17,3 @@ if os.environ.get("BENCH_DATABASE_POOL"):
     DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": int(os.environ["BENCH_DATABASE_POOL"])}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("BENCH_CONN_HEALTH_CHECKS", True)
-if env_bool("BENCH_SERVER_SIDE_BINDING"):
-    DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
