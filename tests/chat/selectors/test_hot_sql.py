@@ -134,3 +134,11 @@ def test_a_page_without_mentions_reads_none_on_either_path(chatroom, mixed):
         orm, hot = both(access=access, limit=100, keep=keep, after=mixed["messages"][1].pk, with_mentions=False)
         assert hot == orm and len(hot) > 5
         assert all("mentions" not in row for row in hot)
+
+
+def test_connections_plan_the_hot_statements_once_and_never_jit_compile():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("force_generic_plan",)
