@@ -7,6 +7,7 @@ by id) stays inside this module.
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Literal
@@ -126,10 +127,9 @@ def message_page(
     if any(not access.holds(channel) for channel in chosen):
         raise ValueError("Channels of a message page must be taken from the caller's access.")
     channel_ids = [channel.id for channel in chosen if channel.r]
-    chatroom_id = access.chatroom.pk
     anchors = [anchor for anchor in (after, before) if anchor is not None]
-    rows = _page(
-        chatroom_id=chatroom_id,
+    page = _Page(
+        chatroom_id=access.chatroom.pk,
         channel_ids=channel_ids,
         limit=limit,
         keep=keep,
@@ -141,42 +141,39 @@ def message_page(
         later=later,
         with_mentions=with_mentions,
     )
+    rows = _page(page)
     if anchors and not rows:
         # A page is empty when an anchor names no message here: say so, rather than answer nothing.
-        _anchors_check(chatroom_id=chatroom_id, anchors=anchors)
+        _anchors_check(chatroom_id=page.chatroom_id, anchors=anchors)
     return rows
 
 
-def _page(
-    *,
-    chatroom_id: uuid.UUID,
-    channel_ids: list[uuid.UUID],
-    limit: int,
-    keep: Literal["oldest", "newest"],
-    since: datetime | None,
-    until: datetime | None,
-    after: uuid.UUID | None,
-    before: uuid.UUID | None,
-    past: tuple[datetime, uuid.UUID] | None,
-    later: bool,
-    with_mentions: bool,
-) -> list[dict]:
-    if not channel_ids or limit <= 0:
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """What `message_page` asks of either path: the chatroom, the channels (ids) and the bounds."""
+
+    chatroom_id: uuid.UUID
+    channel_ids: list[uuid.UUID]
+    limit: int
+    keep: Literal["oldest", "newest"]
+    since: datetime | None
+    until: datetime | None
+    after: uuid.UUID | None
+    before: uuid.UUID | None
+    past: tuple[datetime, uuid.UUID] | None
+    later: bool
+    with_mentions: bool
+
+
+def _page(page: _Page) -> list[dict]:
+    if not page.channel_ids or page.limit <= 0:
         return []
-    if hot_sql_enabled(Message):
-        return _page_sql(
-            with_mentions=with_mentions,
-            chatroom_id=chatroom_id,
-            channel_ids=channel_ids,
-            limit=limit,
-            keep=keep,
-            since=since,
-            until=until,
-            after=after,
-            before=before,
-            past=past,
-            later=later,
-        )
+    return _page_sql(page) if hot_sql_enabled(Message) else _page_orm(page)
+
+
+def _page_orm(page: _Page) -> list[dict]:
+    chatroom_id, channel_ids, since, until = page.chatroom_id, page.channel_ids, page.since, page.until
+    after, before, past, limit = page.after, page.before, page.past, page.limit
     queryset = Message.objects.visible().filter(chatroom_id=chatroom_id)
     if len(channel_ids) == 1:
         queryset = queryset.filter(channel_id=channel_ids[0])
@@ -194,13 +191,15 @@ def _page(
         at = message_anchor(before, chatroom_id=chatroom_id)
         queryset = queryset.filter(past_position(sent_at=at, message_id=before, later=False, inclusive=True))
     if past is not None:
-        queryset = queryset.filter(past_position(sent_at=past[0], message_id=past[1], later=later, inclusive=False))
-    if keep == "oldest":
+        queryset = queryset.filter(
+            past_position(sent_at=past[0], message_id=past[1], later=page.later, inclusive=False)
+        )
+    if page.keep == "oldest":
         rows = list(ordered(queryset).values(*MESSAGE_FIELDS)[:limit])
     else:
         rows = list(ordered(queryset, newest_first=True).values(*MESSAGE_FIELDS)[:limit])
         rows.reverse()
-    if with_mentions:
+    if page.with_mentions:
         mentions = mentions_by_message(message_ids=[row["id"] for row in rows])
         for row in rows:
             row["mentions"] = mentions.get(row["id"], [])
@@ -288,48 +287,36 @@ def _mention(user_id: str, username: str, display_name: str) -> dict:
     return {"id": uuid.UUID(user_id), "username": username, "name": name}
 
 
-def _page_sql(
-    *,
-    chatroom_id: uuid.UUID,
-    channel_ids: list[uuid.UUID],
-    limit: int,
-    keep: Literal["oldest", "newest"],
-    since: datetime | None,
-    until: datetime | None,
-    after: uuid.UUID | None,
-    before: uuid.UUID | None,
-    past: tuple[datetime, uuid.UUID] | None,
-    later: bool,
-    with_mentions: bool,
-) -> list[dict]:
+def _page_sql(page: _Page) -> list[dict]:
+    past = page.past
     statement = _page_statement(
-        channels=len(channel_ids),
-        since=since is not None,
-        until=until is not None,
-        after=after is not None,
-        before=before is not None,
-        past="" if past is None else ">" if later else "<",
-        newest=keep == "newest",
-        mentions=with_mentions,
+        channels=len(page.channel_ids),
+        since=page.since is not None,
+        until=page.until is not None,
+        after=page.after is not None,
+        before=page.before is not None,
+        past="" if past is None else ">" if page.later else "<",
+        newest=page.keep == "newest",
+        mentions=page.with_mentions,
     )
     params = {
-        "chatroom": chatroom_id,
-        "channel": channel_ids[0],
-        "channels": channel_ids,
-        "since": since,
-        "until": until,
-        "after": after,
-        "before": before,
+        "chatroom": page.chatroom_id,
+        "channel": page.channel_ids[0],
+        "channels": page.channel_ids,
+        "since": page.since,
+        "until": page.until,
+        "after": page.after,
+        "before": page.before,
         "past_time": past[0] if past else None,
         "past_id": past[1] if past else None,
-        "limit": limit,
+        "limit": page.limit,
     }
     rows = fetch_dicts(Message, statement, params, _PAGE_NAMES)
     for row in rows:
         found = row.pop("mentions")
-        if with_mentions:
+        if page.with_mentions:
             row["mentions"] = [] if found is None else [_mention(*mention) for mention in orjson.loads(found)]
-    if keep == "newest":
+    if page.keep == "newest":
         rows.reverse()
     return rows
 
