@@ -2,7 +2,8 @@
 
 Alternatives the project measured and did not adopt (README, Speed) can be measured again from here:
 `BENCH_DATABASE_POOL=<max size>` (psycopg's pool instead of persistent connections) and
-`BENCH_CONN_HEALTH_CHECKS=0` (no `SELECT 1` before a request's first query). The hot path's own statements
+`BENCH_CONN_HEALTH_CHECKS=0` (no health check at all; the project's backend asks the server only when it has
+sent something, chatsite/postgresql/base.py). The hot path's own statements
 are prepared by the project itself (chat/sql.py; `DATABASE_PREPARED_STATEMENTS=0` turns that off).
 """
 

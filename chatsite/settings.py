@@ -141,7 +141,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+_postgres = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if _postgres:
+    # Django's backend with a health check that asks the server only when it has said something (a restart's
+    # goodbye): no `SELECT 1` round trip before each request's first query (chatsite/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "chatsite.postgresql"
     # An unreachable database host fails fast (then 503) instead of hanging a worker until its timeout.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
     # No JIT compilation: every statement here is short, and a plan whose estimate crossed jit_above_cost (a page
@@ -151,7 +155,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # The hottest reads run hand-written statements that PostgreSQL prepares once per connection (chat/sql.py);
 # behind PgBouncer's transaction pooling, turn the preparing off. CHAT_HOT_SQL=False runs the ORM's queries.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PREPARED_STATEMENTS:
+if _postgres and DATABASE_PREPARED_STATEMENTS:
     # Those statements are written so that one plan serves every value (chat/selectors/messages.py): planning
     # each run anew, as PostgreSQL chose to for them, cost more than running them. Only they are prepared.
     _options = DATABASES["default"]["OPTIONS"]

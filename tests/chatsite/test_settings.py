@@ -43,7 +43,7 @@ def test_postgres_with_persistent_connections_from_database_url():
         DATABASE_URL="postgres://chat@db.internal:5432/chatsite",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.postgresql", "chatsite", "db.internal", "60", "True"]
+    assert result.stdout.split() == ["chatsite.postgresql", "chatsite", "db.internal", "60", "True"]
 
 
 def test_secret_key_is_required_unless_debugging():
