@@ -254,3 +254,20 @@ def test_avatars_keep_their_own_policy(client, member):
 
     assert response["Content-Security-Policy"] == "default-src 'none'; style-src 'unsafe-inline'"
     assert "camera=()" in response["Permissions-Policy"]
+
+
+def test_the_standing_policy_follows_the_settings(client, settings, db):
+    """The policy plain answers carry is built once per process, and again when the settings change."""
+    assert directives(client.get("/accounts/login/")["Content-Security-Policy"]) == directives(SITE_POLICY)
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"img-src": ["'self'"]}}
+    response = client.get("/accounts/login/")
+    assert directives(response["Content-Security-Policy"]) == {"default-src": "'none'"}
+    assert directives(response["Content-Security-Policy-Report-Only"])["img-src"] == "'self'"
+
+
+def test_a_decorated_view_still_gets_its_own_policy(client, db):
+    """ReDoc's page loosens the policy with django-csp's decorator: built for it, not the standing one."""
+    policy = directives(client.get("/api/redoc/")["Content-Security-Policy"])
+    assert "'unsafe-inline'" in policy["style-src"] and policy["worker-src"] == "blob:"
+    assert directives(client.get("/accounts/login/")["Content-Security-Policy"]) == directives(SITE_POLICY)
