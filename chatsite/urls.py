@@ -17,6 +17,11 @@ handler404 = "chat.api.errors.json_not_found"
 handler500 = "chatsite.outage.server_error"
 
 urlpatterns = [
+    # The APIs every open client polls come first: Django tries the patterns in turn, and no pattern below shares
+    # their prefixes. The Teahaz protocol at /api/v0/ (where the real clients look), Origam, then v1.
+    path("api/v0/", include((teahaz_urls.v0_urlpatterns, "teahaz"), namespace="teahaz-v0")),
+    path("chatrooms/Chat/", include("chat.api.origam.urls")),
+    path("api/v1/", include("chat.api.v1.urls")),
     path("", web_views.front, name="home"),
     path("chat/<uuid:chatroom_id>/", web_views.chatroom, name="web-chatroom"),
     path("join/<str:invite_id>", web_views.join, name="web-join"),
@@ -36,13 +41,10 @@ urlpatterns = [
     path("api/docs/", docs.SwaggerView.as_view(), name="swagger-ui"),
     path("api/redoc/", docs.RedocView.as_view(), name="redoc"),
     path("api-auth/", include("rest_framework.urls")),
-    path("api/v1/", include("chat.api.v1.urls")),
-    # The Origam chat protocol (its API root is fixed by the real client), its avatars, and its client build.
-    path("chatrooms/Chat/", include("chat.api.origam.urls")),
+    # The Origam chat protocol's API root (fixed by the real client), its avatars, and its client build.
     path("chatrooms/Chat", origam_api_root),
     re_path(r"^chatrooms/Avatar/(?P<user_id>[^/]+)/?\Z", avatar, name="origam-avatar"),
     path("", include("chat.web.urls")),
-    # The Teahaz protocol, at the server root and at /api/v0/ (where the real clients look).
-    path("api/v0/", include((teahaz_urls.v0_urlpatterns, "teahaz"), namespace="teahaz-v0")),
+    # The Teahaz protocol at the server root too (its /api/v0/ is first, above).
     path("", include(("chat.api.teahaz.urls", "teahaz"), namespace="teahaz")),
 ]
