@@ -289,6 +289,7 @@ REST_FRAMEWORK = {
         "chat.api.browsable.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["chat.api.parsers.JSONBodyParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "chat.api.negotiation.ContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "chat.api.errors.exception_handler",
