@@ -156,3 +156,13 @@ def postgres_cluster() -> Iterator[Cluster]:
         with contextlib.suppress(subprocess.CalledProcessError):  # already stopped by the test
             cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def granian(env: dict[str, str], *, workers: int = 1) -> Iterator[Server]:
+    """deploy/granian.sh (granian's WSGI server) on a free port."""
+    port = free_port()
+    binary = str(Path(sys.executable).parent / "granian")
+    env = {**env, "GRANIAN": binary, "GRANIAN_PORT": str(port), "GRANIAN_WORKERS": str(workers)}
+    with _serving("granian", ["sh", "deploy/granian.sh"], env, port) as server:
+        yield server

@@ -165,7 +165,10 @@ def test_the_image_builds_and_runs_as_a_user():
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
-@pytest.mark.parametrize(("name", "server"), [("chatsite.service", "gunicorn"), ("chatsite-stream.service", "uvicorn")])
+@pytest.mark.parametrize(
+    ("name", "server"),
+    [("chatsite.service", "gunicorn"), ("chatsite-granian.service", "granian"), ("chatsite-stream.service", "uvicorn")],
+)
 def test_the_systemd_unit_verifies(tmp_path, name, server):
     unit = (DEPLOY / "systemd" / name).read_text()
     # Where this checkout and its virtualenv are, in place of the unit's /srv/chatsite.
