@@ -242,36 +242,36 @@ def _page_statement(
     """The page statement for one shape of bounds (a few dozen shapes in all, each prepared once)."""
     messages, users = Message._meta.db_table, User._meta.db_table
     mentioned = Message.mentions.through._meta.db_table
-    # The index that serves the page leads with the channel (one channel) or the chatroom (several), and so do
-    # the order and every bound. That leading column is bounded by a range, never an equality: a plan made
-    # without the parameters' values (a prepared statement's generic plan) takes an equality for a constant,
-    # drops it from the order, and may then read the index of every chatroom's messages by time (the admin's),
-    # filtering out every other chatroom's newer messages (355 ms for a quiet chatroom on a busy server). As a
-    # range it stays in the order, which only the right index gives without sorting, and each bound is a row
-    # comparison that starts or ends that index's range at its place (the tie on send time broken by id).
-    lead, value = ("m.channel_id", "%(channel)s") if channels == 1 else ("m.chatroom_id", "%(chatroom)s")
-    conditions = [
-        "m.chatroom_id = %(chatroom)s" if channels == 1 else "m.channel_id = ANY(%(channels)s)",
-        "m.hidden_at IS NULL",
-        "m.deleted_at IS NULL",
-    ]
-    lower, upper = [], []
+    # The index that serves the page leads with the channel (one channel) or the chatroom (several), and so does
+    # the order. That leading column is matched with `= ANY(ARRAY[...])`, not `=`: a plan made without the
+    # parameters' values (a prepared statement's generic plan) takes an equality for a constant and drops it
+    # from the order, and then any index by time looked as good, the admin's over every chatroom too, whose
+    # scan filtered out every other chatroom's newer messages (355 ms for a quiet chatroom's poll on a busy
+    # server). An array match keeps the column in the order, which only the page's own index gives without
+    # sorting, and the index still takes it as an equality: the time bounds start and stop its scan.
+    # tests/chat/selectors/test_page_plans.py checks the plan of every shape on a skewed history.
+    if channels == 1:
+        lead = "m.channel_id"
+        conditions = ["m.channel_id = ANY(ARRAY[%(channel)s]::uuid[])", "m.chatroom_id = %(chatroom)s"]
+    else:
+        lead = "m.chatroom_id"
+        conditions = ["m.chatroom_id = ANY(ARRAY[%(chatroom)s]::uuid[])", "m.channel_id = ANY(%(channels)s)"]
+    conditions += ["m.hidden_at IS NULL", "m.deleted_at IS NULL"]
     if since:
-        lower.append(f"({lead}, m.sent_at) >= ({value}, %(since)s)")
+        conditions.append("m.sent_at >= %(since)s")
     if until:
-        upper.append(f"({lead}, m.sent_at) <= ({value}, %(until)s)")
-    for name, bound, comparison, side in (("after", after, ">=", lower), ("before", before, "<=", upper)):
+        conditions.append("m.sent_at <= %(until)s")
+    for name, bound, comparison in (("after", after, ">="), ("before", before, "<=")):
         if bound:
             # An anchor of this chatroom, hidden and deleted ones too; none there, no row (the caller checks).
             at = f"(SELECT x.sent_at FROM {messages} x WHERE x.id = %({name})s AND x.chatroom_id = %(chatroom)s)"
-            side.append(f"({lead}, m.sent_at, m.id) {comparison} ({value}, {at}, %({name})s)")
+            # The plain bound lets the index range start or end at the anchor's time; the row comparison breaks ties.
+            conditions.append(f"m.sent_at {comparison} {at}")
+            conditions.append(f"(m.sent_at, m.id) {comparison} ({at}, %({name})s)")
     if past:
         # A cursor's place, itself excluded (`past` is the comparison: > or <).
-        side = lower if past == ">" else upper
-        side.append(f"({lead}, m.sent_at, m.id) {past} ({value}, %(past_time)s, %(past_id)s)")
-    # Together the two sides hold the leading column to its one value.
-    conditions += lower or [f"{lead} >= {value}"]
-    conditions += upper or [f"{lead} <= {value}"]
+        conditions.append(f"m.sent_at {past}= %(past_time)s")
+        conditions.append(f"(m.sent_at, m.id) {past} (%(past_time)s, %(past_id)s)")
     direction = "DESC" if newest else "ASC"
     mentioning = (
         f"(SELECT json_agg(json_build_array(mm.user_id, mu.username, mu.display_name) ORDER BY mm.id)::text "
