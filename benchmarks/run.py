@@ -443,9 +443,9 @@ def server(args: argparse.Namespace, database_url: str, log: Path) -> Iterator[t
         if shutil.which("granian", path=str(ROOT / ".venv/bin")) is None and shutil.which("granian") is None:
             raise SystemExit("granian is missing: `.venv/bin/pip install granian`.")
         binary = shutil.which("granian", path=str(ROOT / ".venv/bin")) or "granian"
-        # One blocking thread per worker, as a sync worker: one request at a time, one database connection.
-        command = [binary, "--interface", "wsgi", "--workers", "2", "--blocking-threads", "1"]
-        command += ["--host", HOST, "--port", str(port), app]
+        # The project's own granian command (one blocking thread per worker, the access log), with 2 workers.
+        command = ["sh", str(ROOT / "deploy/granian.sh")]
+        env.update(GRANIAN=binary, GRANIAN_HOST=HOST, GRANIAN_PORT=str(port), GRANIAN_WORKERS="2")
     else:
         command = [str(ROOT / ".venv/bin/gunicorn"), app, "--workers", "2", "--bind", f"{HOST}:{port}"]
         config = ROOT / "deploy/gunicorn.conf.py"

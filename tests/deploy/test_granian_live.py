@@ -53,12 +53,20 @@ def test_granian_serves_the_chat_and_stops_cleanly(env):
         assert status == 200, room
         status, _, sent = call(server, f"/chatrooms/Chat/chatrooms/{room}/messages", token, {"text": "<p>hello</p>"})
         assert status == 200, sent
-        # Several polls, so that both workers answer: each sees the message, with the request id header.
+        # Several polls (over new connections, which granian spreads over its workers): each sees the message.
         for _ in range(6):
             status, headers, polled = call(server, f"/chatrooms/Chat/chatrooms/{room}/messages?limit=10", token)
             assert status == 200 and [message["text"] for message in polled][-1] == "<p>hello</p>", polled
             assert {name.lower() for name in headers} >= {"x-request-id", "content-security-policy"}
         assert get(f"{server.url}/readyz")[0] == 200
+        # A reload (systemctl reload): new workers, the same server, still answering.
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 20
+        while "HUP signal received" not in server.output() or server.output().count("Started worker-") < 4:
+            assert time.monotonic() < deadline, server.output()
+            time.sleep(0.1)
+        status, _, polled = call(server, f"/chatrooms/Chat/chatrooms/{room}/messages?limit=10", token)
+        assert status == 200 and polled[-1]["text"] == "<p>hello</p>", polled
         server.process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 20
         while server.process.poll() is None:
@@ -68,4 +76,4 @@ def test_granian_serves_the_chat_and_stops_cleanly(env):
         log = server.output()
         assert "Traceback" not in log, log
         # Its access log: one line per request (the path without its query).
-        assert log.count(f'"GET /chatrooms/Chat/chatrooms/{room}/messages HTTP/1.1" 200') == 6, log
+        assert log.count(f'"GET /chatrooms/Chat/chatrooms/{room}/messages HTTP/1.1" 200') == 7, log
