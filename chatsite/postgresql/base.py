@@ -6,8 +6,12 @@ nothing since its last answer is taken as healthy (one `poll` of the socket, no 
 connection with something waiting on it (the goodbye of a server that shut down or restarted, a reset, a
 notice) gets Django's `SELECT 1`, and is dropped if that fails. So a database restart still costs no
 failed request, and a steady request saves a round trip: about a tenth of an idle poll (README, Speed).
-A connection that dies without a word (a host gone, no FIN) is found by the request's own statement, as
-it would be by a `SELECT 1` that waits for the network's timeout.
+A connection that dies without a word is found by the request's own statement instead: a host gone (no
+FIN), where a `SELECT 1` would wait for the network's timeout too; or a connection a NAT or load balancer
+dropped while idle and now answers with a reset, which a `SELECT 1` would have caught and replaced. That
+request then fails (503) and the connection is replaced. `DATABASE_CONN_MAX_AGE` (60 s) keeps connections
+younger than most such idle timeouts; raise it only with that in mind. Without `select.poll` (Windows),
+Django's own check runs.
 """
 
 import select
@@ -28,7 +32,9 @@ class DatabaseWrapper(PostgresDatabaseWrapper):
     def _quiet(self) -> bool:
         """Whether the connection is idle and the server has sent nothing on it since its last answer."""
         connection = self.connection
-        if connection.closed or connection.info.transaction_status != pq.TransactionStatus.IDLE:
+        if not hasattr(select, "poll") or connection.closed:
+            return False
+        if connection.info.transaction_status != pq.TransactionStatus.IDLE:
             return False
         poller = select.poll()
         try:
